@@ -1,0 +1,194 @@
+"""What every LandTrack admin page shares: the scope and role rules, service-backed saves, edit checks.
+
+The admin is the screen county staff use all day. Each ModelAdmin here reads through the model's
+``visible_to`` scope and asks ``leadership.scope.can_write`` before any change, so a clerk never
+sees or edits another county's rows, not even in a choice list.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from landtrack.services import StaleVersion
+from leadership.scope import (
+    can_read_admin,
+    can_write,
+    object_region,
+    region_in_scope,
+    scope_counties,
+    scope_regions,
+)
+
+
+class VersionedForm(forms.ModelForm):
+    """Refuses to save over a version that someone else saved since this form was opened."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        expected = cleaned.get("expected_version")
+        if self.instance.pk and expected is not None:
+            stored = (
+                type(self.instance)
+                .objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if stored is not None and stored != expected:
+                raise ValidationError(stale_message(self.last_change()), code="stale")
+        return cleaned
+
+    def last_change(self):
+        """The newest history record of what this form edits (forms may widen it to related rows)."""
+        return self.instance.history.order_by("-history_date").select_related("history_user").first()
+
+
+def stale_message(latest):
+    """Who saved the record meanwhile, and when, for the refusal message."""
+    tail = "您的修改未保存，以免覆盖他人的修改。请刷新页面后在最新版本上重新修改。"
+    if latest is None:
+        return "该记录已被他人修改，" + tail
+    who = latest.history_user.get_username() if latest.history_user else "其他用户"
+    when = timezone.localtime(latest.history_date)
+    return f"该记录已被{who}于 {when:%Y-%m-%d %H:%M} 修改，" + tail
+
+
+class ScopedAdminMixin:
+    """Rows, choices and permissions limited to what the signed-in user's role and region allow."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if hasattr(queryset, "visible_to"):
+            queryset = queryset.visible_to(request.user)
+        return queryset
+
+    def has_module_permission(self, request):
+        return can_read_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        if not can_read_admin(request.user):
+            return False
+        if obj is None:
+            return True
+        region = object_region(obj)
+        return region is None or region_in_scope(request.user, region)
+
+    def has_add_permission(self, request, *args):
+        return can_write(request.user, self.model._meta.label_lower)
+
+    def has_change_permission(self, request, obj=None):
+        return can_write(request.user, self.model._meta.label_lower, object_region(obj) if obj else None)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return _scope_choices(field, db_field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _scope_choices(field, db_field, request)
+
+
+def _scope_choices(field, db_field, request):
+    """Limit a choice list to rows in the user's scope (and, for regions, where they may write)."""
+    if field is None or not hasattr(field, "queryset"):
+        return field
+    queryset = field.queryset
+    if hasattr(queryset, "visible_to"):
+        field.queryset = queryset.visible_to(request.user)
+    elif queryset.model._meta.label_lower == "leadership.region":
+        regions = scope_regions(request.user)
+        if regions is not None:
+            # Towns and zones belong to a county in scope; counties and the city are themselves in scope.
+            field.queryset = queryset.filter(pk__in=regions.values("pk")) | queryset.filter(
+                parent__in=regions.values("pk"), level__in=["town", "zone"]
+            )
+    return field
+
+
+class ScopedInlineMixin:
+    """Inline rows follow their parent's permissions."""
+
+    def has_add_permission(self, request, obj=None):
+        return can_write(
+            request.user, self.parent_model._meta.label_lower, object_region(obj) if obj else None
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return can_read_admin(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = _scope_choices(
+            super().formfield_for_foreignkey(db_field, request, **kwargs), db_field, request
+        )
+        if field is not None and hasattr(field, "queryset"):
+            # Read the choices once for all inline rows, not once per row.
+            field.choices = list(field.choices)
+        return field
+
+
+class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    """Base for every LandTrack ModelAdmin: scoped, with change history, refusals shown not raised."""
+
+    list_per_page = 50
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleVersion as error:
+            # Someone saved between this form's validation and its save: nothing was written.
+            self.message_user(request, error.message, messages.ERROR)
+        except ValidationError as error:
+            self.message_user(request, "；".join(error.messages), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ProtectedError:
+            self.message_user(request, "该记录仍被其他数据引用，不能删除。", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class CountyFilter(admin.SimpleListFilter):
+    """Filter by county, offering only the counties in the user's scope."""
+
+    title = "县（市、区）"
+    parameter_name = "county"
+    #: lookup from the listed model to its county
+    county_field = "county"
+
+    def lookups(self, request, model_admin):
+        from leadership.models import Region
+
+        counties = scope_counties(request.user)
+        if counties is None:
+            counties = Region.objects.counties()
+        return [(region.code, region.name) for region in counties.order_by("code")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"{self.county_field}__code": self.value()})
+        return queryset
+
+
+class RegionCountyFilter(CountyFilter):
+    county_field = "region"

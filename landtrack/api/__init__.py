@@ -1,0 +1,1 @@
+"""What the apps' REST APIs share: fields, errors, permissions, pagination, schema."""

@@ -1,0 +1,80 @@
+"""Serializer fields for the API contract's numbers and codes (API.md, Conventions)."""
+
+from decimal import ROUND_HALF_UP
+
+from rest_framework import serializers
+
+from landtrack.numbers import area_2, rate_2
+from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS
+
+DECIMAL_MESSAGES = {
+    "invalid": "请填写有效的数字。",
+    "max_digits": "数字总位数不能超过 {max_digits} 位。",
+    "max_decimal_places": "小数位数不能超过 {max_decimal_places} 位。",
+    "max_whole_digits": "整数位数不能超过 {max_whole_digits} 位。",
+    "max_string_length": "数字过长。",
+}
+
+
+class AreaField(serializers.DecimalField):
+    """An area in 亩: accepted with up to 4 decimal places, shown as a string with 2 (half-up)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", AREA_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", AREA_DECIMAL_PLACES)
+        kwargs.setdefault("rounding", ROUND_HALF_UP)
+        kwargs.setdefault("error_messages", {}).update(
+            {key: value for key, value in DECIMAL_MESSAGES.items() if key not in kwargs["error_messages"]}
+        )
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return f"{area_2(value):.2f}"
+
+
+class RateField(serializers.DecimalField):
+    """A rate in percent, shown as a string with 2 decimal places (half-up)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 7)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("rounding", ROUND_HALF_UP)
+        kwargs.setdefault("error_messages", {}).update(
+            {key: value for key, value in DECIMAL_MESSAGES.items() if key not in kwargs["error_messages"]}
+        )
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return f"{rate_2(value):.2f}"
+
+
+class ExactDecimalField(serializers.DecimalField):
+    """A decimal kept as stored (prices, coordinates), with Chinese messages."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {}).update(
+            {key: value for key, value in DECIMAL_MESSAGES.items() if key not in kwargs["error_messages"]}
+        )
+        super().__init__(**kwargs)
+
+
+class RegionCodeField(serializers.SlugRelatedField):
+    """A region referred to by its code (``"141026"``), never by database id."""
+
+    default_error_messages = {
+        "does_not_exist": "区划代码“{value}”不存在或不可用。",
+        "invalid": "区划代码应为字符串。",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data.strip())

@@ -1,0 +1,30 @@
+"""Who may call what: every request passes ``leadership.scope``'s rules, nothing else decides."""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from leadership.scope import can_write, has_role, object_region
+
+
+class RolePermission(BasePermission):
+    """Signed in with a role to read; a role allowed to write the view's model to change anything.
+
+    Objects outside the user's scope never reach the object check: the scoped queryset answers 404.
+    """
+
+    message = "您没有执行该操作的权限。"
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if not has_role(user):
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        label = getattr(view, "write_label", None)
+        return label is not None and can_write(user, label)
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in SAFE_METHODS:
+            return True
+        return can_write(request.user, view.write_label, object_region(obj))

@@ -1,0 +1,57 @@
+"""The OpenAPI schema describes the errors each operation really answers with, not only its success."""
+
+from drf_spectacular.openapi import AutoSchema
+
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "字段名 → 中文错误信息列表；与字段无关的错误在 non_field_errors 中。",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "example": {"area_mu": ["面积必须大于 0 亩。"]},
+}
+DETAIL = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+
+DESCRIPTIONS = {
+    "400": "请求数据有误（字段级中文错误信息），未作任何修改。",
+    "401": "未提供或提供了无效的认证信息。",
+    "403": "已登录，但角色或所属区划不允许此操作。",
+    "404": "对象不存在，或不在调用者的数据范围内。",
+    "409": "与已保存的数据冲突，未作修改。",
+    "412": "If-Match 与当前 ETag 不符：记录已被他人修改，未作修改。",
+    "429": "登录失败次数过多，账号在该地址被暂时锁定。",
+}
+
+
+def error_response(code):
+    schema = FIELD_ERRORS if code == "400" else DETAIL
+    return {"description": DESCRIPTIONS[code], "content": {"application/json": {"schema": schema}}}
+
+
+class LandTrackAutoSchema(AutoSchema):
+    """Adds 400/401/403/404 (and a view's declared 409/412) to every API operation."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None or not self.path.startswith("/api/v1/"):
+            return operation
+        codes = set(getattr(self.view, "error_codes", {"401", "403"}))
+        method = self.method.upper()
+        if "{" in self.path:
+            codes.add("404")
+        if method in ("POST", "PUT", "PATCH") or (method == "GET" and self._is_list_view()):
+            codes.add("400")
+        codes |= set(getattr(self.view, "action_error_codes", {}).get(getattr(self.view, "action", None), ()))
+        responses = operation.setdefault("responses", {})
+        for code in sorted(codes):
+            responses.setdefault(code, error_response(code))
+        return operation
+
+
+def error_openapi(code):
+    """The same error for ``extend_schema(responses=...)``."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return OpenApiResponse(response=FIELD_ERRORS if code == "400" else DETAIL, description=DESCRIPTIONS[code])

@@ -1,0 +1,80 @@
+"""Validation shared by every LandTrack model.
+
+Each ledger model validates itself on save, so the admin, the REST API, the Excel importers and
+the Django shell all refuse the same bad data with the same Chinese messages.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import BaseValidator, MaxLengthValidator
+from django.db import models
+
+AREA_MAX_DIGITS = 12
+AREA_DECIMAL_PLACES = 4
+ZERO = Decimal("0")
+
+
+class PositiveValidator(BaseValidator):
+    """Refuses zero and negative numbers (areas, rates, prices)."""
+
+    message = "必须大于 0。"
+    code = "not_positive"
+
+    def __init__(self, message=None):
+        super().__init__(limit_value=ZERO, message=message)
+
+    def compare(self, value, limit):
+        return value <= limit
+
+
+def area_field(verbose_name, **kwargs):
+    """A 亩 area held exactly: Decimal with 4 places, always > 0 unless blank is allowed."""
+    validators = kwargs.pop("validators", [PositiveValidator("面积必须大于 0 亩。")])
+    return models.DecimalField(
+        verbose_name,
+        max_digits=AREA_MAX_DIGITS,
+        decimal_places=AREA_DECIMAL_PLACES,
+        validators=validators,
+        **kwargs,
+    )
+
+
+class ValidatedModel(models.Model):
+    """A model that runs ``full_clean()`` before every save and refuses NUL characters in text."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.full_clean()
+        super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if not isinstance(field, (models.CharField, models.TextField)):
+                continue
+            if (exclude and field.name in exclude) or field.name in errors:
+                continue
+            value = getattr(self, field.attname)
+            if isinstance(value, str) and "\x00" in value:
+                errors[field.name] = [
+                    ValidationError("不得包含空字符（NUL）。", code="null_characters_not_allowed")
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+
+TEXT_MAX_LENGTH = 2000
+
+
+def text_field(verbose_name, max_length=TEXT_MAX_LENGTH, **kwargs):
+    """Free text with an upper bound that the model itself enforces (TextField alone does not)."""
+    return models.TextField(
+        verbose_name, max_length=max_length, validators=[MaxLengthValidator(max_length)], **kwargs
+    )

@@ -1,0 +1,62 @@
+from rest_framework import serializers
+
+from landtrack.api.fields import RegionCodeField
+
+from ..models import GroupMember, LeadershipGroup, Region, Unit
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = RegionCodeField(read_only=True)
+
+    class Meta:
+        model = Region
+        fields = ["code", "name", "level", "parent"]
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    region = RegionCodeField(read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = ["id", "region", "region_name", "name", "kind", "duties"]
+
+
+class GroupMemberSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+
+    class Meta:
+        model = GroupMember
+        fields = ["order", "role", "name", "title", "unit", "unit_name"]
+
+
+class LeadershipGroupSerializer(serializers.ModelSerializer):
+    region = RegionCodeField(read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    office_unit_name = serializers.CharField(source="office_unit.name", read_only=True, default=None)
+    members = GroupMemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LeadershipGroup
+        fields = [
+            "id",
+            "region",
+            "region_name",
+            "name",
+            "document_number",
+            "document_date",
+            "office_unit",
+            "office_unit_name",
+            "office_director",
+            "office_duties",
+            "members",
+        ]
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

@@ -1,0 +1,131 @@
+import django_filters
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth import authenticate
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from landtrack.api.schema import error_openapi
+from landtrack.api.views import ScopedViewSetMixin
+from landtrack.lockout import lockout_response
+
+from ..choices import RegionLevel, UnitKind
+from ..models import GroupMember, LeadershipGroup, Region, Unit
+from .serializers import (
+    LeadershipGroupSerializer,
+    RegionSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    UnitSerializer,
+)
+
+
+class RegionFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=RegionLevel.choices)
+    parent = django_filters.CharFilter(field_name="parent__code", label="上级区划代码")
+
+    class Meta:
+        model = Region
+        fields = ["level", "parent"]
+
+
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Administrative divisions (reference data), referred to by code."""
+
+    queryset = Region.objects.select_related("parent").order_by("code")
+    serializer_class = RegionSerializer
+    lookup_field = "code"
+    filterset_class = RegionFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+
+
+class UnitFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label="所属区划代码")
+    kind = django_filters.ChoiceFilter(choices=UnitKind.choices)
+
+    class Meta:
+        model = Unit
+        fields = ["region", "kind"]
+
+
+class UnitViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Responsible units (责任单位) of the caller's counties, with their duties."""
+
+    queryset = Unit.objects.select_related("region")
+    serializer_class = UnitSerializer
+    write_label = "leadership.unit"
+    filterset_class = UnitFilter
+    search_fields = ["name", "duties"]
+    ordering_fields = ["name", "order"]
+
+
+class LeadershipGroupFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label="所属区划代码")
+
+    class Meta:
+        model = LeadershipGroup
+        fields = ["region"]
+
+
+class LeadershipGroupViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Leadership groups (领导小组) with their members in published order."""
+
+    queryset = LeadershipGroup.objects.select_related("region", "office_unit").prefetch_related(
+        Prefetch("members", queryset=GroupMember.objects.select_related("unit").order_by("order", "id"))
+    )
+    serializer_class = LeadershipGroupSerializer
+    write_label = "leadership.leadershipgroup"
+    filterset_class = LeadershipGroupFilter
+    search_fields = ["name", "document_number"]
+    ordering_fields = ["name", "document_date"]
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token; DELETE revokes the caller's token."""
+
+    authentication_classes = APIView.authentication_classes
+    error_codes = set()
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenSerializer,
+            400: error_openapi("400"),
+            429: error_openapi("429"),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        credentials = {"username": serializer.validated_data["username"]}
+        http_request = request._request
+        if AxesProxyHandler.is_locked(http_request, credentials):
+            return lockout_response(http_request, credentials=credentials)
+        user = authenticate(
+            request=http_request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if getattr(http_request, "axes_locked_out", False):
+            return lockout_response(http_request, credentials=credentials)
+        if user is None or not user.is_active:
+            raise ValidationError({"non_field_errors": ["用户名或密码错误。"]})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+    @extend_schema(responses={204: None, 401: error_openapi("401")})
+    def delete(self, request):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

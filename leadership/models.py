@@ -1,0 +1,246 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from landtrack.validation import ValidatedModel, text_field
+
+from .choices import (
+    PARENT_LEVEL,
+    ROLE_REGION_LEVEL,
+    SIX_DIGIT_LEVELS,
+    MemberRole,
+    RegionLevel,
+    Role,
+    UnitKind,
+)
+from .scope import ScopedQuerySet
+
+__all__ = ["Region", "Unit", "LeadershipGroup", "GroupMember", "User"]
+
+
+class RegionQuerySet(models.QuerySet):
+    def counties(self):
+        return self.filter(level=RegionLevel.COUNTY)
+
+
+class RegionManager(models.Manager.from_queryset(RegionQuerySet)):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class Region(ValidatedModel):
+    """An administrative division (GB/T 2260), or a development zone that leads cleanup in its area."""
+
+    code = models.CharField(
+        "区划代码",
+        max_length=9,
+        unique=True,
+        validators=[RegexValidator(r"^\d{6}(\d{3})?$", "区划代码应为 6 位或 9 位数字。")],
+        error_messages={"unique": "区划代码已存在。"},
+    )
+    name = models.CharField("名称", max_length=50)
+    level = models.CharField("级别", max_length=16, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="上级区划",
+    )
+
+    objects = RegionManager()
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=RegionLevel.values),
+                name="region_level_valid",
+                violation_error_message="区划级别无效。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.code,)
+
+    def clean(self):
+        errors = {}
+        if self.code and self.level:
+            six = self.level in SIX_DIGIT_LEVELS
+            if six and len(self.code) != 6:
+                errors["code"] = "省、市、县级区划代码应为 6 位数字。"
+            elif not six and len(self.code) != 9:
+                errors["code"] = "乡镇、开发区代码应为 9 位数字。"
+        expected_parent = PARENT_LEVEL.get(self.level)
+        if self.parent_id and expected_parent and self.parent.level != expected_parent:
+            errors["parent"] = (
+                f"{self.get_level_display()}的上级应为{RegionLevel(expected_parent).label}级区划。"
+            )
+        if self.level in (RegionLevel.TOWN, RegionLevel.ZONE):
+            if not self.parent_id:
+                errors["parent"] = "乡镇、开发区必须属于一个县（市、区）。"
+            elif self.code and not self.code.startswith(self.parent.code):
+                errors["code"] = f"代码应以所属县（市、区）代码 {self.parent.code} 开头。"
+        if errors:
+            raise ValidationError(errors)
+
+
+class UnitQuerySet(ScopedQuerySet):
+    county_lookup = "region"
+
+
+class Unit(ValidatedModel):
+    """A responsible unit (责任单位): a department, town government or zone committee with duties in the campaign."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="units", verbose_name="所属区划"
+    )
+    name = models.CharField("单位名称", max_length=100)
+    kind = models.CharField("单位类别", max_length=32, choices=UnitKind.choices, default=UnitKind.OTHER)
+    duties = text_field("工作职责", blank=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    objects = UnitQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="责任单位变更记录")
+
+    class Meta:
+        verbose_name = "责任单位"
+        verbose_name_plural = "责任单位"
+        ordering = ["region__code", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "name"],
+                name="unit_name_unique_per_region",
+                violation_error_message="该区划下已有同名单位。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.region_id and self.region.level not in (RegionLevel.COUNTY, RegionLevel.CITY):
+            raise ValidationError({"region": "责任单位应属于县（市、区）或市。"})
+
+
+class LeadershipGroupQuerySet(ScopedQuerySet):
+    county_lookup = "region"
+
+
+class LeadershipGroup(ValidatedModel):
+    """A leadership group (领导小组) set up by a county document to run the campaign, with its office."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="leadership_groups", verbose_name="所属区划"
+    )
+    name = models.CharField("名称", max_length=200)
+    document_number = models.CharField("成立文件文号", max_length=100, blank=True)
+    document_date = models.DateField("成立文件日期", null=True, blank=True)
+    office_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hosted_offices",
+        verbose_name="办公室设在",
+    )
+    office_director = models.CharField("办公室主任", max_length=50, blank=True)
+    office_duties = text_field("办公室职责", blank=True)
+
+    objects = LeadershipGroupQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="领导小组变更记录")
+
+    class Meta:
+        verbose_name = "领导小组"
+        verbose_name_plural = "领导小组"
+        ordering = ["region__code", "-document_date", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.region_id and self.region.level not in (RegionLevel.COUNTY, RegionLevel.CITY):
+            raise ValidationError({"region": "领导小组应属于县（市、区）或市。"})
+        if self.office_unit_id and self.region_id and self.office_unit.region_id != self.region_id:
+            raise ValidationError({"office_unit": "办公室所在单位应属于本区划。"})
+
+
+class GroupMember(ValidatedModel):
+    """A member of a leadership group, in the order the document published them."""
+
+    group = models.ForeignKey(
+        LeadershipGroup, on_delete=models.CASCADE, related_name="members", verbose_name="领导小组"
+    )
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    role = models.CharField("职务类别", max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    name = models.CharField("姓名", max_length=50, blank=True, help_text="文件未列姓名时可留空，只填职务。")
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="group_members",
+        verbose_name="所在单位",
+    )
+    title = models.CharField("职务", max_length=100, blank=True)
+
+    history = HistoricalRecords(verbose_name="领导小组成员变更记录")
+
+    class Meta:
+        verbose_name = "领导小组成员"
+        verbose_name_plural = "领导小组成员"
+        ordering = ["group", "order", "id"]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.name or self.title}"
+
+    def clean(self):
+        if not self.name and not self.title:
+            raise ValidationError({"name": "姓名和职务至少填写一项。"})
+        if self.unit_id and self.group_id and self.unit.region_id != self.group.region_id:
+            raise ValidationError({"unit": "成员所在单位应属于领导小组所在区划。"})
+
+
+class User(AbstractUser):
+    """A person who signs in, with the role and region that decide what they may see and change."""
+
+    role = models.CharField("角色", max_length=16, choices=Role.choices, blank=True)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name="所属区划",
+    )
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def clean(self):
+        super().clean()
+        level = ROLE_REGION_LEVEL.get(self.role)
+        if level is None:
+            return
+        if not self.region_id:
+            raise ValidationError({"region": f"角色“{self.get_role_display()}”必须指定所属区划。"})
+        if self.region.level != level:
+            raise ValidationError(
+                {"region": f"角色“{self.get_role_display()}”的所属区划应为{RegionLevel(level).label}级。"}
+            )
+
+    @property
+    def is_admin_role(self):
+        return self.is_superuser or self.role == Role.ADMIN

@@ -1,0 +1,150 @@
+"""The one mechanism that decides which regions' data a user may see.
+
+Every queryset a user reaches — API views, admin changelists, choice lists, autocompletes,
+filters, exports, reports — goes through :meth:`ScopedQuerySet.visible_to`, so a rule about
+who sees what lives here and nowhere else.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from .choices import RegionLevel, Role
+
+COUNTY_ROLES = (Role.COUNTY_CLERK, Role.COUNTY_OFFICE)
+
+
+def is_admin(user):
+    """A superuser or an account with the ``admin`` role sees and changes everything."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or getattr(user, "role", "") == Role.ADMIN)
+    )
+
+
+def scope_regions(user):
+    """The regions whose data the user may read, as a queryset of Region; ``None`` means all of them.
+
+    A county role reads its county; the city bureau reads its city and the city's counties.
+    Towns and zones are read through their county.
+    """
+    from .models import Region
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Region.objects.none()
+    if is_admin(user):
+        return None
+    if not user.region_id:
+        return Region.objects.none()
+    if user.role in COUNTY_ROLES:
+        return Region.objects.filter(pk=user.region_id)
+    if user.role == Role.CITY_BUREAU:
+        return Region.objects.filter(
+            Q(pk=user.region_id) | Q(parent_id=user.region_id, level=RegionLevel.COUNTY)
+        )
+    return Region.objects.none()
+
+
+def scope_counties(user):
+    """The counties whose data the user may read (``None`` means all)."""
+    regions = scope_regions(user)
+    if regions is None:
+        return None
+    return regions.filter(level=RegionLevel.COUNTY)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows the path from its model to the county (or city) it belongs to."""
+
+    #: lookup from the model to its Region, e.g. ``"county"`` or ``"parcel__county"``
+    county_lookup = "county"
+
+    def visible_to(self, user):
+        regions = scope_regions(user)
+        if regions is None:
+            return self
+        if getattr(user, "role", "") in COUNTY_ROLES and user.region_id:
+            # One county: compare ids directly rather than through a subquery.
+            return self.filter(**{f"{self.county_lookup}_id": user.region_id})
+        return self.filter(**{f"{self.county_lookup}__in": regions.values("pk")})
+
+
+# Who may change what (DOMAIN.md §2), by model label. ``admin`` may change everything.
+# A county role writes in its own county; the city bureau in its city and the city's counties.
+WRITE_ROLES = {
+    "parcels.parcel": {Role.COUNTY_CLERK},
+    "parcels.disposal": {Role.COUNTY_CLERK},
+    "parcels.progressnote": {Role.COUNTY_CLERK},
+    "tasks.countytask": {Role.CITY_BUREAU},
+    "tasks.milestone": {Role.CITY_BUREAU},
+    "tasks.campaign": {Role.COUNTY_OFFICE, Role.CITY_BUREAU},
+    "tasks.rectificationitem": {Role.COUNTY_OFFICE},
+    "leadership.leadershipgroup": {Role.COUNTY_OFFICE},
+    "leadership.groupmember": {Role.COUNTY_OFFICE},
+    "leadership.unit": {Role.COUNTY_OFFICE},
+}
+
+
+def has_role(user):
+    """Signed in, active, and given a role with a region (or an administrator)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return is_admin(user) or (bool(getattr(user, "role", "")) and bool(user.region_id))
+
+
+def can_read_admin(user):
+    return has_role(user) and user.is_staff
+
+
+def region_in_scope(user, region):
+    """Whether ``region`` (a county or city) is one whose data the user may read."""
+    if is_admin(user):
+        return True
+    if not has_role(user) or region is None:
+        return False
+    if user.role in COUNTY_ROLES:
+        return region.pk == user.region_id or region.parent_id == user.region_id
+    if user.role == Role.CITY_BUREAU:
+        return (
+            region.pk == user.region_id
+            or region.parent_id == user.region_id
+            or (region.parent is not None and region.parent.parent_id == user.region_id)
+        )
+    return False
+
+
+def can_write(user, label, region=None):
+    """Whether the user may create or change objects of model ``label`` belonging to ``region``.
+
+    Without a region: whether the user may write such objects anywhere at all.
+    """
+    if is_admin(user):
+        return True
+    if not has_role(user) or user.role not in WRITE_ROLES.get(label, ()):
+        return False
+    if region is None:
+        return True
+    if user.role in COUNTY_ROLES:
+        return region.pk == user.region_id
+    if user.role == Role.CITY_BUREAU:
+        return region.pk == user.region_id or region.parent_id == user.region_id
+    return False
+
+
+def object_region(obj):
+    """The county (or city) an object belongs to, following its queryset's ``county_lookup``."""
+    from .models import Region
+
+    if isinstance(obj, Region):
+        return obj
+    queryset_class = getattr(type(obj)._default_manager, "_queryset_class", None)
+    lookup = getattr(queryset_class, "county_lookup", None)
+    if lookup is None or not issubclass(queryset_class, ScopedQuerySet):
+        return None
+    value = obj
+    for part in lookup.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value

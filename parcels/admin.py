@@ -1,0 +1,250 @@
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.utils.html import format_html
+
+from landtrack.admin_base import CountyFilter, LandTrackAdmin, ScopedInlineMixin
+from landtrack.numbers import format_area
+from leadership.choices import RegionLevel
+from leadership.models import Region
+from leadership.scope import scope_regions
+
+from . import services
+from .admin_boundary import BoundaryAdminMixin
+from .admin_ledger import LedgerAdminMixin
+from .admin_rules import RulesAdminMixin
+from .choices import DisposalMethod, ParcelStatus
+from .forms import DisposalInlineFormSet, ParcelForm
+from .models import Disposal, Parcel, ProgressNote
+
+STATUS_COLOURS = {
+    ParcelStatus.PENDING: "#b42318",
+    ParcelStatus.PARTIAL: "#b54708",
+    ParcelStatus.DISPOSED: "#067647",
+}
+
+
+class TownFilter(admin.SimpleListFilter):
+    title = "乡镇（园区）"
+    parameter_name = "town"
+
+    def lookups(self, request, model_admin):
+        towns = Region.objects.filter(level__in=[RegionLevel.TOWN, RegionLevel.ZONE])
+        regions = scope_regions(request.user)
+        if regions is not None:
+            towns = towns.filter(parent__in=regions.values("pk"))
+        county = request.GET.get(CountyFilter.parameter_name)
+        if county:
+            towns = towns.filter(parent__code=county)
+        return [(town.code, town.name) for town in towns.order_by("code")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(town__code=self.value())
+        return queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "处置状态"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return ParcelStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.with_status(self.value())
+        return queryset
+
+
+class DisposalMethodFilter(admin.SimpleListFilter):
+    title = "已采用的处置方式"
+    parameter_name = "disposal_method"
+
+    def lookups(self, request, model_admin):
+        return DisposalMethod.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(Disposal.objects.filter(parcel_id=OuterRef("pk"), method=self.value()))
+            )
+        return queryset
+
+
+ONE_LINE_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 28})}}
+
+
+class DisposalInline(ScopedInlineMixin, admin.TabularInline):
+    model = Disposal
+    formfield_overrides = ONE_LINE_TEXT
+    formset = DisposalInlineFormSet
+    fields = ("method", "area_mu", "date", "document_number", "supervision_number", "note", "created_by")
+    readonly_fields = ("created_by",)
+    extra = 1
+    classes = ("disposals",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+
+class ProgressNoteInline(ScopedInlineMixin, admin.TabularInline):
+    model = ProgressNote
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})}}
+    fields = ("date", "text", "created_by")
+    readonly_fields = ("created_by",)
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+
+@admin.register(Parcel)
+class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTrackAdmin):
+    form = ParcelForm
+    inlines = [DisposalInline, ProgressNoteInline]
+    list_display = (
+        "code",
+        "name",
+        "county",
+        "town",
+        "kind",
+        "area_display",
+        "disposed_display",
+        "remaining_display",
+        "status_display",
+        "planned_method",
+        "responsible_unit",
+    )
+    list_display_links = ("code", "name")
+    list_select_related = ("county", "town", "responsible_unit")
+    list_filter = (
+        CountyFilter,
+        TownFilter,
+        "kind",
+        StatusFilter,
+        "unsupplied_reason",
+        "idle_cause",
+        "planned_method",
+        DisposalMethodFilter,
+    )
+    search_fields = (
+        "code",
+        "name",
+        "approval_number",
+        "supervision_number",
+        "land_user",
+        "contract_number",
+        "batch_name",
+        "location",
+    )
+    search_help_text = (
+        "按地块编号、项目名称、批准文号、电子监管号、土地使用权人、合同编号、批次名称或坐落搜索"
+    )
+    readonly_fields = ("disposed_display", "remaining_display", "status_display")
+    actions = None
+    fieldsets = (
+        (
+            "基本信息",
+            {
+                "fields": (
+                    "expected_version",
+                    ("county", "town"),
+                    ("code", "kind"),
+                    "name",
+                    "location",
+                    ("area_mu", "land_use"),
+                    "responsible_unit",
+                    ("disposed_display", "remaining_display", "status_display"),
+                )
+            },
+        ),
+        (
+            "批而未供信息",
+            {
+                "classes": ("kind-unsupplied",),
+                "fields": (
+                    ("approval_number", "approval_date"),
+                    ("approving_authority", "batch_name"),
+                    ("expropriation_status", "unsupplied_reason"),
+                    "current_use",
+                ),
+            },
+        ),
+        (
+            "闲置土地信息",
+            {
+                "classes": ("kind-idle",),
+                "fields": (
+                    ("supervision_number", "contract_number"),
+                    "land_user",
+                    ("supply_method", "supply_date"),
+                    ("price_wan", "agreed_start_date"),
+                    ("idle_cause", "government_cause"),
+                    "not_started_reason",
+                ),
+            },
+        ),
+        ("处置计划", {"fields": (("planned_method", "planned_date"),)}),
+        ("位置与备注", {"fields": (("center_lng", "center_lat"), "note")}),
+    )
+
+    class Media:
+        js = ("parcels/parcel_form.js",)
+
+    @admin.display(description="面积（亩）", ordering="area_mu")
+    def area_display(self, parcel):
+        return format_area(parcel.area_mu)
+
+    @admin.display(description="已处置（亩）", ordering="disposed_area_mu")
+    def disposed_display(self, parcel):
+        return format_area(parcel.disposed_area_mu) if parcel.pk else "—"
+
+    @admin.display(description="剩余面积（亩）")
+    def remaining_display(self, parcel):
+        return format_area(parcel.remaining_area_mu) if parcel.pk else "—"
+
+    @admin.display(description="状态")
+    def status_display(self, parcel):
+        if not parcel.pk:
+            return "—"
+        return format_html(
+            '<strong class="parcel-status parcel-status-{}" style="color:{}">{}</strong>',
+            parcel.status,
+            STATUS_COLOURS[parcel.status],
+            parcel.get_status_display(),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return
+        services.parcel_save(
+            parcel=obj,
+            user=request.user,
+            expected_version=form.cleaned_data.get("expected_version") if change else None,
+        )
+
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)
+        if formset.model is Disposal:
+            for disposal in formset.deleted_objects:
+                services.disposal_delete(disposal=disposal, user=request.user)
+            for disposal, _ in formset.changed_objects:
+                services.disposal_save(disposal=disposal, user=request.user)
+            for disposal in formset.new_objects:
+                disposal.created_by = request.user
+                services.disposal_save(disposal=disposal, user=request.user)
+        elif formset.model is ProgressNote:
+            for note in formset.deleted_objects:
+                services.progress_note_delete(note=note, user=request.user)
+            for note, _ in formset.changed_objects:
+                services.progress_note_save(note=note, user=request.user)
+            for note in formset.new_objects:
+                note.created_by = request.user
+                services.progress_note_save(note=note, user=request.user)
+        else:  # pragma: no cover - only the two inlines above exist
+            formset.save()
+
+    def delete_model(self, request, obj):
+        services.parcel_delete(parcel=obj, user=request.user)

@@ -1,0 +1,232 @@
+"""The parcel admin's rule flags and idle-land procedure (issue 6): mixed into ParcelAdmin."""
+
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from landtrack.admin_base import CountyFilter, LandTrackAdmin, ScopedInlineMixin
+from landtrack.numbers import MU_PER_HECTARE
+from landtrack.services import attribute_to
+from leadership.scope import is_admin
+
+from .choices import ParcelFlag, ParcelKind
+from .models import IdleProcedure, SupplyRecord
+from .rules import (
+    flag_filter,
+    parcel_flags,
+    procedure_deadlines,
+    supply_record_flags,
+    suspected_idle_filter,
+    with_rule_facts,
+)
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = "规则提示"
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return ParcelFlag.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ParcelFlag.values:
+            return queryset.filter(flag_filter(self.value(), timezone.localdate()))
+        return queryset
+
+
+class IdleProcedureInline(ScopedInlineMixin, admin.StackedInline):
+    """The 令53 procedure: notice, answer, finding, hearing, decision — each deadline flagged when passed."""
+
+    model = IdleProcedure
+    max_num = 1
+    extra = 0
+    can_delete = False
+    readonly_fields = ("deadlines",)
+    fieldsets = (
+        ("调查", {"fields": ("found_date", ("notice_number", "notice_date"), "answer_date")}),
+        ("认定", {"fields": (("finding_number", "finding_date"),)}),
+        (
+            "听证与决定",
+            {
+                "fields": (
+                    ("hearing_offered_date", "hearing_requested", "hearing_date"),
+                    ("decision_kind", "decision_number", "decision_date"),
+                )
+            },
+        ),
+        (
+            "延长动工开发期限（第十二条第（一）项）",
+            {"fields": (("supplementary_agreement_date", "extension_until"),)},
+        ),
+        ("期限", {"fields": ("deadlines", "note")}),
+    )
+
+    @admin.display(description="程序期限")
+    def deadlines(self, procedure):
+        if not procedure.pk:
+            return "保存后显示各项期限。"
+        items = procedure_deadlines(procedure, timezone.localdate())
+        if not items:
+            return "—"
+        return format_html_join(
+            "",
+            '<div class="deadline {}">{}：{:%Y-%m-%d} {}</div>',
+            (
+                (
+                    "overdue" if item.overdue else "late" if item.late else "ok",
+                    item.name,
+                    item.due,
+                    "已逾期"
+                    if item.overdue
+                    else f"（{item.done:%Y-%m-%d} 完成，已超期）"
+                    if item.late
+                    else f"（{item.done:%Y-%m-%d} 完成）"
+                    if item.done
+                    else "",
+                )
+                for item in items
+            ),
+        )
+
+
+class RulesAdminMixin:
+    """Adds the rule flags (with their reasons) and the 令53 procedure to the parcel pages."""
+
+    def get_queryset(self, request):
+        return with_rule_facts(super().get_queryset(request), timezone.localdate())
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), FlagFilter]
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "flags_column"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "flags_detail"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.insert(1, ("规则提示", {"fields": ("flags_detail",)}))
+        return fieldsets
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Opened from a supply record ("生成台账"): link the record to its new ledger line.
+        obj = form.instance
+        record_id = request.GET.get("supply_record")
+        if not change and record_id and record_id.isdigit() and len(record_id) <= 18:
+            record = (
+                SupplyRecord.objects.visible_to(request.user)
+                .filter(pk=int(record_id), parcel__isnull=True)
+                .first()
+            )
+            if record is not None and record.county_id == obj.county_id:
+                record.parcel = obj
+                attribute_to(record, request.user).save()
+
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if obj is not None and obj.kind == ParcelKind.IDLE:
+            inlines.append(IdleProcedureInline)
+        return inlines
+
+    @admin.display(description="规则提示")
+    def flags_column(self, parcel):
+        flags = parcel_flags(parcel, timezone.localdate()) if hasattr(parcel, "disposed_as_of") else []
+        return "、".join(flag.label for flag in flags) or "—"
+
+    @admin.display(description="规则提示及依据")
+    def flags_detail(self, parcel):
+        if not hasattr(parcel, "disposed_as_of"):
+            return "—"
+        flags = parcel_flags(parcel, timezone.localdate())
+        if not flags:
+            return "截至今天无规则提示。"
+        return format_html_join(
+            "",
+            '<p class="flag flag-{}"><strong>{}</strong>：{}</p>',
+            ((f.code, f.label, f.reason) for f in flags),
+        )
+
+
+class SuspectedIdleFilter(admin.SimpleListFilter):
+    title = "疑似闲置（按今天）"
+    parameter_name = "suspected_idle"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "疑似闲置"), ("no", "否"))
+
+    def queryset(self, request, queryset):
+        condition = suspected_idle_filter(timezone.localdate())
+        if self.value() == "yes":
+            return queryset.filter(condition)
+        if self.value() == "no":
+            return queryset.exclude(condition)
+        return queryset
+
+
+@admin.register(SupplyRecord)
+class SupplyRecordAdmin(LandTrackAdmin):
+    """Supply results imported from the monitoring system: read-only, with the idle-land check."""
+
+    list_display = (
+        "supervision_number",
+        "project_name",
+        "county",
+        "land_user",
+        "area_ha",
+        "agreed_start_date",
+        "actual_start_date",
+        "suspected",
+        "ledger",
+    )
+    list_select_related = ("county", "parcel")
+    list_filter = (CountyFilter, SuspectedIdleFilter, "supply_method")
+    search_fields = ("supervision_number", "project_name", "land_user")
+    actions = None
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return is_admin(request.user)
+
+    @admin.display(description="疑似闲置")
+    def suspected(self, record):
+        flags = supply_record_flags(record, timezone.localdate())
+        if not flags:
+            return "—"
+        return format_html('<strong class="flag" title="{}">{}</strong>', flags[0].reason, flags[0].label)
+
+    @admin.display(description="闲置土地台账")
+    def ledger(self, record):
+        if record.parcel_id:
+            return format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:parcels_parcel_change", args=[record.parcel_id]),
+                record.parcel.code,
+            )
+        initial = {
+            "county": record.county_id,
+            "kind": ParcelKind.IDLE,
+            "code": record.supervision_number,
+            "name": record.project_name,
+            "supervision_number": record.supervision_number,
+            "land_user": record.land_user,
+            "supply_method": record.supply_method,
+            "supply_date": record.contract_date,
+            "price_wan": record.price_wan,
+            "agreed_start_date": record.agreed_start_date,
+            "area_mu": record.area_ha * MU_PER_HECTARE,
+            "land_use": record.land_use,
+            "supply_record": record.pk,
+        }
+        query = urlencode({key: "" if value is None else value for key, value in initial.items()})
+        return format_html('<a href="{}?{}">生成台账</a>', reverse("admin:parcels_parcel_add"), query)

@@ -1,0 +1,3 @@
+"""Routes of the Excel ledger: import, export and template (issue 5)."""
+
+urlpatterns = []

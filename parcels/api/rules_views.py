@@ -1,0 +1,115 @@
+"""Supply records from the national monitoring system, and the idle-land ledger line opened from one."""
+
+import django_filters
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from landtrack.api.errors import Conflict
+from landtrack.numbers import MU_PER_HECTARE
+
+from .. import services
+from ..choices import ParcelKind
+from ..models import Parcel, SupplyRecord
+from ..rules import SUSPECTED_IDLE, suspected_idle_filter
+from .rules_serializers import SupplyRecordSerializer, ToParcelSerializer
+from .serializers import ParcelSerializer
+from .views import ID_PATTERN
+
+AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="判断疑似闲置的日期；默认今天（北京时间）")
+
+
+class SupplyRecordFilter(django_filters.FilterSet):
+    county = django_filters.CharFilter(field_name="county__code", label="县（市、区）代码")
+    flag = django_filters.ChoiceFilter(
+        choices=[(SUSPECTED_IDLE, "疑似闲置")], method="filter_flag", label="规则提示"
+    )
+    as_of = django_filters.DateFilter(method="judge_as_of", label="判断日期（默认今天）")
+    linked = django_filters.BooleanFilter(
+        field_name="parcel", lookup_expr="isnull", exclude=True, label="已生成台账"
+    )
+
+    class Meta:
+        model = SupplyRecord
+        fields = ["county", "flag", "as_of", "supply_method"]
+
+    def judge_as_of(self, queryset, name, value):
+        return queryset
+
+    def filter_flag(self, queryset, name, value):
+        return queryset.filter(
+            suspected_idle_filter(self.form.cleaned_data.get("as_of") or timezone.localdate())
+        )
+
+
+class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Supply results imported from the monitoring system (土地市场动态监测与监管系统)."""
+
+    queryset = SupplyRecord.objects.select_related("county")
+    serializer_class = SupplyRecordSerializer
+    write_label = "parcels.parcel"
+    filterset_class = SupplyRecordFilter
+    search_fields = ["supervision_number", "project_name", "land_user"]
+    ordering_fields = ["supervision_number", "contract_date", "agreed_start_date"]
+    ordering = ["county__code", "supervision_number"]
+    lookup_value_regex = ID_PATTERN
+    action_error_codes = {"to_parcel": ["409"]}
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        raw = self.request.query_params.get("as_of")
+        if raw:
+            form_filter = SupplyRecordFilter(self.request.query_params, queryset=SupplyRecord.objects.none())
+            if form_filter.is_valid():
+                context["as_of"] = form_filter.form.cleaned_data.get("as_of")
+        return context
+
+    @extend_schema(parameters=[AS_OF])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=ToParcelSerializer, responses={201: ParcelSerializer})
+    @action(detail=True, methods=["post"], url_path="to-parcel")
+    def to_parcel(self, request, pk=None):
+        """Open the idle-land ledger line for this record, pre-filled from it."""
+        record = self.get_object()
+        given = ToParcelSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        with transaction.atomic():
+            record = SupplyRecord.objects.select_for_update().get(pk=record.pk)
+            if record.parcel_id:
+                raise Conflict(f"该记录已生成闲置土地台账（地块 {record.parcel_id}）。")
+            parcel = Parcel(
+                county=record.county,
+                town=data.get("town"),
+                kind=ParcelKind.IDLE,
+                code=data.get("code") or record.supervision_number,
+                name=record.project_name,
+                area_mu=data.get("area_mu") or record.area_ha * MU_PER_HECTARE,
+                land_use=record.land_use,
+                supervision_number=record.supervision_number,
+                land_user=record.land_user,
+                supply_method=record.supply_method,
+                supply_date=record.contract_date,
+                price_wan=record.price_wan,
+                agreed_start_date=data.get("agreed_start_date") or record.agreed_start_date,
+                idle_cause=data["idle_cause"],
+                government_cause=data.get("government_cause", ""),
+                not_started_reason=data.get("not_started_reason", ""),
+                note=f"由监管系统供地记录 {record.supervision_number} 生成。",
+            )
+            services.parcel_save(parcel=parcel, user=request.user)
+            record.parcel = parcel
+            record.save(update_fields=["parcel", "updated_at"])
+        return Response(
+            ParcelSerializer(parcel, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,1085 @@
+"""The Excel ledger (台账, DOMAIN.md §5): its columns, how counties' cells are read, import and export.
+
+The admin's upload → preview → confirm and the REST API's ``/parcels/import/``, ``/parcels/export/`` and
+``/parcels/import-template/`` all call this module, so the ledger's rules exist once.
+
+Import is all or nothing. Every row passes through ``Parcel.full_clean()``, so the importer refuses
+exactly what the admin and the API refuse; only the two questions ``Parcel.clean()`` would put to the
+database for each row (is the code taken, what do the disposals pin down) are answered from the county's
+data loaded once. A file of any length therefore costs the same few reads, then one batched write that
+also records the change history. Export streams rows into an openpyxl write-only workbook, so memory
+stays bounded however long the ledger is.
+"""
+
+import datetime
+import math
+import re
+import tempfile
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Context, Decimal, InvalidOperation
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Min, Q, Sum
+from django.http import FileResponse
+from django.utils import timezone, translation
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from leadership.choices import SUBCOUNTY_LEVELS
+from leadership.models import Region, Unit
+
+from .choices import (
+    METHODS_BY_KIND,
+    DisposalMethod,
+    ExpropriationStatus,
+    IdleCause,
+    ParcelKind,
+    SupplyMethod,
+    UnsuppliedReason,
+)
+from .models import Disposal, Parcel
+
+__all__ = [
+    "XLSX_CONTENT_TYPE",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "COLUMNS",
+    "Column",
+    "LedgerFileError",
+    "LedgerError",
+    "LedgerRow",
+    "ImportResult",
+    "read_ledger",
+    "ledger_import",
+    "write_ledger",
+    "write_template",
+    "xlsx_response",
+]
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What a county's ledger may weigh: a ledger of 20,000 parcels is about 3 MB.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_LABEL = "10 MB"
+MAX_ROWS = 20_000
+# A zip of 10 MB may unpack to far more (a "zip bomb"); a real ledger of MAX_ROWS stays well below this.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+# How far down a sheet its header row is looked for: ledgers often carry a title and notes above it.
+HEADER_SEARCH_ROWS = 20
+# Rows per INSERT/UPDATE statement (SQLite lowers it further to its own parameter limit).
+WRITE_BATCH = 500
+# The rows of a written ledger that carry the drop-down lists.
+VALIDATED_ROWS = MAX_ROWS + 1
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+ACTION_LABELS = {CREATED: "新增", UPDATED: "更新", UNCHANGED: "未变"}
+
+NOT_XLSX = "文件不是有效的 Excel 工作簿（.xlsx），请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再导入。"
+
+
+class LedgerFileError(Exception):
+    """A file refused as a whole (not Excel, too large, no ledger in it); the message is for the user."""
+
+
+class CellProblem(Exception):
+    """A cell that cannot be read as its column requires; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a ledger: its header exactly as DOMAIN.md §5 writes it, and the field it fills."""
+
+    header: str  # "*" at the end marks a required column
+    field: str
+    reader: str  # county, code, docno, text, date, area, decimal, choice, town, unit
+    choices: type | None = None
+    places: int = 4
+    width: int = 14
+
+    @property
+    def required(self):
+        return self.header.endswith("*")
+
+    @property
+    def label(self):
+        return self.header.rstrip("*")
+
+
+def _common_tail():
+    return (
+        Column("拟处置方式", "planned_method", "choice", DisposalMethod, width=16),
+        Column("计划完成时间", "planned_date", "date", width=13),
+        Column("责任单位", "responsible_unit", "unit", width=22),
+        Column("中心点经度", "center_lng", "decimal", places=6, width=12),
+        Column("中心点纬度", "center_lat", "decimal", places=6, width=12),
+        Column("备注", "note", "text", width=30),
+    )
+
+
+COLUMNS = {
+    ParcelKind.UNSUPPLIED: (
+        Column("县（市、区）代码", "county", "county", width=10),
+        Column("地块编号*", "code", "code", width=16),
+        Column("项目名称*", "name", "text", width=36),
+        Column("乡镇（园区）", "town", "town", width=18),
+        Column("坐落", "location", "text", width=24),
+        Column("批准文号*", "approval_number", "docno", width=22),
+        Column("批准时间*", "approval_date", "date", width=13),
+        Column("批次名称", "batch_name", "text", width=28),
+        Column("未供面积（亩）*", "area_mu", "area", width=12),
+        Column("征收情况*", "expropriation_status", "choice", ExpropriationStatus, width=11),
+        Column("利用现状", "current_use", "text", width=18),
+        Column("未供原因*", "unsupplied_reason", "choice", UnsuppliedReason, width=18),
+        *_common_tail(),
+    ),
+    ParcelKind.IDLE: (
+        Column("县（市、区）代码", "county", "county", width=10),
+        Column("地块编号*", "code", "code", width=16),
+        Column("电子监管号", "supervision_number", "code", width=20),
+        Column("合同编号", "contract_number", "docno", width=18),
+        Column("项目名称*", "name", "text", width=32),
+        Column("土地使用权人*", "land_user", "text", width=24),
+        Column("乡镇（园区）", "town", "town", width=18),
+        Column("坐落", "location", "text", width=24),
+        Column("供地方式*", "supply_method", "choice", SupplyMethod, width=10),
+        Column("供地时间*", "supply_date", "date", width=13),
+        Column("闲置面积（亩）*", "area_mu", "area", width=12),
+        Column("价款（万元）", "price_wan", "decimal", places=4, width=12),
+        Column("土地用途", "land_use", "text", width=14),
+        Column("约定开工时间*", "agreed_start_date", "date", width=13),
+        Column("闲置原因类别*", "idle_cause", "choice", IdleCause, width=12),
+        Column("未开工原因", "not_started_reason", "text", width=28),
+        *_common_tail(),
+    ),
+}
+
+# Model fields that no ledger column fills, and the column whose cell a refusal about them points at.
+RELATED_COLUMN = {
+    "kind": "code",
+    "county": "county",
+    "government_cause": "idle_cause",
+    "approving_authority": "approval_number",
+}
+# Checked by the importer itself against the county's towns and units loaded once: Django's own
+# ForeignKey validation would query the database for every row.
+PRELOADED_FIELDS = ("county", "town", "responsible_unit")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading cells as counties fill them
+
+
+# Full-width ASCII (ＡＢＣ１２３－／．) and the ideographic space, as their half-width forms.
+_HALF_WIDTH_ALL = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Only digits and Latin letters: document numbers keep their full-width brackets (晋政地字（2020）1号).
+_HALF_WIDTH_ALNUM = {
+    code: code - 0xFEE0
+    for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+} | {0x3000: 0x20}
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_SIGNIFICANT = Context(prec=15)  # what Excel keeps of a number: 15 significant digits
+
+_DATE_FORMS = (
+    re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"),
+    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+)
+# Excel serial day numbers from 1 (1900-01-01) to 9999-12-31.
+_EXCEL_SERIALS = range(1, 2958466)
+
+
+class CellErrorValue(str):
+    """An Excel error value (#N/A, #REF!, #VALUE! …) read from a cell."""
+
+
+def _shorten(text, limit=30):
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _strip(text):
+    return text.strip().strip(_INVISIBLE).strip()
+
+
+def _number_text(value):
+    """A number from a cell as Excel shows it: 12 not 12.0, 12.3 not 12.300000000000001."""
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e30:
+        # A long code typed as a number: Excel keeps 15 significant digits and shows the rest as zeros.
+        return format(Decimal(format(value, ".15g")), "f")
+    return format(value, ".15g")
+
+
+def _as_text(value):
+    """Any cell value as text, surrounding spaces (also full-width and invisible ones) dropped."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _strip(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float)):
+        return _number_text(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return _strip(str(value))
+
+
+def _half_width(text, table=_HALF_WIDTH_ALL):
+    return _strip(text.translate(table))
+
+
+def _key(text):
+    """How labels and names are matched: NFKC (全角 → 半角), no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).strip(_INVISIBLE)
+
+
+def code_key(code):
+    """The form under which ledger codes are compared: half-width, trimmed."""
+    return _half_width(code)
+
+
+def read_date(value):
+    """An Excel date, or text as 2021-03-05, 2021/3/5, 2021.3.5, 2021年3月5日 or 20210305."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if math.isfinite(value) and abs(value) < 1e9:
+            number = int(value)  # a serial with a time of day: the day
+            if 10000101 <= number <= 99991231:
+                return read_date(str(number))
+            if number in _EXCEL_SERIALS:
+                return from_excel(number).date()
+        raise CellProblem(f"无法识别的日期“{_shorten(_as_text(value))}”；请填写如 2021-03-05、2021/3/5 或 2021年3月5日 的日期。")
+    text = _half_width(_as_text(value))
+    if not text:
+        return None
+    for form in _DATE_FORMS:
+        match = form.fullmatch(text)
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            try:
+                return datetime.date(year, month, day)
+            except ValueError:
+                raise CellProblem(f"日期“{_shorten(text)}”不存在。") from None
+    raise CellProblem(f"无法识别的日期“{_shorten(text)}”；请填写如 2021-03-05、2021/3/5 或 2021年3月5日 的日期。")
+
+
+def read_decimal(value, places, *, suffixes=()):
+    """A number held exactly: floats as Excel keeps them (15 significant digits), at most ``places`` decimals."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise CellProblem("请填写数字。")
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellProblem("请填写数字。")
+        number = Decimal(format(value, ".15g"))
+    elif isinstance(value, str):
+        text = _half_width(value).replace(",", "")
+        for suffix in suffixes:
+            text = text.removesuffix(suffix).strip()
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise CellProblem(f"“{_shorten(value)}”不是数字。") from None
+        if not number.is_finite():
+            raise CellProblem(f"“{_shorten(value)}”不是数字。")
+        if len(number.as_tuple().digits) > 15:
+            # Text pasted from a float (12.300000000000001) carries the float's noise: read it as Excel would.
+            number = _SIGNIFICANT.create_decimal(number)
+    else:
+        raise CellProblem("请填写数字。")
+    sign, digits, exponent = number.as_tuple()
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    if exponent < -places:
+        raise CellProblem(f"最多保留 {places} 位小数，“{_shorten(_as_text(value))}”有 {-exponent} 位。")
+    return Decimal((sign, digits, exponent))
+
+
+def _choice_lookup(choices):
+    lookup = {}
+    for value, label in choices.choices:
+        lookup[_key(str(label))] = value
+        lookup[_key(value)] = value
+    return lookup
+
+
+_CHOICE_LOOKUPS = {
+    choices: _choice_lookup(choices)
+    for choices in (ExpropriationStatus, UnsuppliedReason, SupplyMethod, IdleCause, DisposalMethod)
+}
+
+
+def choice_labels(column, kind):
+    """The labels a choice column offers, in order: a disposal method only where it fits the kind."""
+    if column.choices is DisposalMethod:
+        return [DisposalMethod(method).label for method in METHODS_BY_KIND[kind]]
+    return [str(label) for label in column.choices.labels]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading a workbook
+
+
+@dataclass
+class LedgerSheet:
+    """The ledger rows of one sheet: each Excel row number with its cells, in ``columns`` order."""
+
+    kind: str
+    title: str
+    header_row: int
+    columns: tuple  # the Column objects present in the file, in COLUMNS order
+    rows: list  # [(excel row number, (raw value per column))]
+
+
+def _file_size(source):
+    size = getattr(source, "size", None)
+    if size is None:
+        position = source.tell()
+        source.seek(0, 2)
+        size = source.tell()
+        source.seek(position)
+    return size
+
+
+def _header_key(value):
+    if not isinstance(value, str):
+        return None
+    return _key(value).rstrip("*")
+
+
+def _header_positions(values, kind):
+    """The 0-based position of each of the kind's columns found in a row, and headers written twice."""
+    wanted = {_key(column.label): column for column in COLUMNS[kind]}
+    positions, twice = {}, []
+    for index, value in enumerate(values):
+        column = wanted.get(_header_key(value))
+        if column is None:
+            continue
+        if column in positions:
+            twice.append(column.header)
+        else:
+            positions[column] = index
+    return positions, twice
+
+
+def _is_header(positions, kind):
+    columns = COLUMNS[kind]
+    code_column = columns[1]
+    area_column = next(column for column in columns if column.field == "area_mu")
+    return code_column in positions and area_column in positions
+
+
+def _find_header(workbook, kind):
+    """(sheet, header row number, positions) of the first sheet whose header is the kind's ledger's."""
+    other_kind = ParcelKind.IDLE if kind == ParcelKind.UNSUPPLIED else ParcelKind.UNSUPPLIED
+    found, other = [], False
+    for sheet in workbook.worksheets:
+        if not hasattr(sheet, "iter_rows"):
+            continue
+        sheet.reset_dimensions()  # some programs write wrong dimensions; read what is there
+        rows = sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, max_col=200, values_only=True)
+        for number, values in enumerate(rows, 1):
+            positions, twice = _header_positions(values, kind)
+            if _is_header(positions, kind):
+                found.append((sheet, number, positions, twice))
+                break
+            if _is_header(_header_positions(values, other_kind)[0], other_kind):
+                other = True
+    if not found:
+        label = ParcelKind(kind).label
+        if other:
+            raise LedgerFileError(
+                f"文件中是{ParcelKind(other_kind).label}台账，不是{label}台账；请选择正确的台账类型后再导入。"
+            )
+        headers = "、".join(column.header for column in COLUMNS[kind])
+        raise LedgerFileError(
+            f"文件中没有找到{label}台账的表头行（应在前 {HEADER_SEARCH_ROWS} 行内）。表头应为：{headers}。"
+        )
+    # Prefer a sheet named after the kind (“批而未供”), as a workbook with one sheet per kind names them.
+    label = ParcelKind(kind).label
+    named = [entry for entry in found if label in entry[0].title]
+    return (named or found)[0]
+
+
+_TEXTUAL_READERS = {"county", "code", "docno", "text", "town", "unit"}
+
+
+def _raw_value(cell, column):
+    """A cell's value as read, before its column's rules: Excel errors marked, zero-padded codes kept."""
+    value = cell.value
+    if value is None:
+        return None
+    if cell.data_type == "e":
+        return CellErrorValue(value)
+    if (
+        column.reader in _TEXTUAL_READERS
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and float(value).is_integer()
+    ):
+        # A code typed as a number in a column formatted "000000" shows its leading zeros: keep them.
+        number_format = cell.number_format or ""
+        if re.fullmatch(r"0+", number_format):
+            return str(int(value)).zfill(len(number_format))
+    return value
+
+
+def _is_blank(value):
+    return value is None or (isinstance(value, str) and not _strip(value))
+
+
+def read_ledger(source, *, kind):
+    """The rows of the kind's ledger in an uploaded .xlsx file; LedgerFileError when it cannot be read."""
+    size = _file_size(source)
+    if size > MAX_FILE_BYTES:
+        raise LedgerFileError(
+            f"文件大小为 {size / 1024 / 1024:.1f} MB，超过 {MAX_FILE_LABEL} 的上限；请删去无关的工作表或拆分后分批导入。"
+        )
+    if size == 0:
+        raise LedgerFileError("文件是空的。")
+    source.seek(0)
+    head = source.read(8)
+    source.seek(0)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise LedgerFileError(
+            "这是旧版 Excel（.xls）文件或加密的工作簿；请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx），取消密码后再导入。"
+        )
+    if not head.startswith(b"PK"):
+        raise LedgerFileError(NOT_XLSX)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        raise LedgerFileError(NOT_XLSX) from None
+    if "[Content_Types].xml" not in {member.filename for member in members}:
+        raise LedgerFileError(NOT_XLSX)
+    if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+        raise LedgerFileError(
+            f"文件解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，不像是一份台账；请只保留台账工作表后再导入。"
+        )
+    source.seek(0)
+    with warnings.catch_warnings():
+        # openpyxl warns about features it drops (extensions, styles); none of them matter to a ledger.
+        warnings.simplefilter("ignore")
+        try:
+            workbook = load_workbook(source, read_only=True, data_only=True)
+        except Exception:  # the parser meets untrusted bytes: whatever it raises, the file is not readable
+            raise LedgerFileError(NOT_XLSX) from None
+        try:
+            return _read_rows(workbook, kind)
+        finally:
+            workbook.close()
+
+
+def _read_rows(workbook, kind):
+    try:
+        sheet, header_row, positions, twice = _find_header(workbook, kind)
+    except LedgerFileError:
+        raise
+    except Exception:  # a malformed sheet: unreadable, not a server error
+        raise LedgerFileError(NOT_XLSX) from None
+    if twice:
+        raise LedgerFileError(f"表头中“{'”“'.join(twice)}”出现了不止一次，请删去重复的列。")
+    missing = [column.header for column in COLUMNS[kind] if column.required and column not in positions]
+    if missing:
+        raise LedgerFileError(
+            f"工作表“{sheet.title}”第 {header_row} 行的表头缺少必填列：{'、'.join(missing)}。"
+        )
+    columns = tuple(column for column in COLUMNS[kind] if column in positions)
+    indexes = [positions[column] for column in columns]
+    # A row that fills in nothing but the county code is padding, not a ledger line.
+    content = [i for i, column in enumerate(columns) if column.reader != "county"]
+    rows, number = [], header_row
+    try:
+        cells = sheet.iter_rows(min_row=header_row + 1, max_col=max(indexes) + 1)
+        for number, row in enumerate(cells, header_row + 1):
+            if not row:
+                continue
+            width = len(row)
+            raw = tuple(
+                _raw_value(row[index], column) if index < width else None
+                for column, index in zip(columns, indexes, strict=True)
+            )
+            if all(_is_blank(raw[i]) for i in content):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise LedgerFileError(f"台账超过 {MAX_ROWS} 行的上限；请拆分后分批导入。")
+            rows.append((number, raw))
+    except LedgerFileError:
+        raise
+    except Exception:  # a malformed cell (an unreadable number, a broken reference …)
+        raise LedgerFileError(f"工作表“{sheet.title}”第 {number + 1} 行附近的内容无法读取；{NOT_XLSX}") from None
+    return LedgerSheet(kind=kind, title=sheet.title, header_row=header_row, columns=columns, rows=rows)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Importing
+
+
+@dataclass(frozen=True)
+class LedgerError:
+    """One refusal: the Excel row and column header it concerns (None for the file as a whole)."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def as_dict(self):
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class LedgerRow:
+    """What importing one ledger row does to its parcel: create it, change it (with each change), or nothing."""
+
+    row: int
+    code: str
+    name: str
+    action: str
+    changes: list = field(default_factory=list)  # [(column header, old as shown, new as shown)]
+    parcel: Parcel | None = None
+
+    @property
+    def action_label(self):
+        return ACTION_LABELS[self.action]
+
+    def as_dict(self):
+        return {
+            "row": self.row,
+            "code": self.code,
+            "action": self.action,
+            "changes": {header: [old, new] for header, old, new in self.changes},
+        }
+
+
+@dataclass
+class ImportResult:
+    """The outcome of an import or dry run: each row's action, or every refusal and nothing written."""
+
+    kind: str
+    county: Region | None
+    dry_run: bool
+    rows: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def of(self, action):
+        return [row for row in self.rows if row.action == action]
+
+    @property
+    def created(self):
+        return self.of(CREATED)
+
+    @property
+    def updated(self):
+        return self.of(UPDATED)
+
+    @property
+    def unchanged(self):
+        return self.of(UNCHANGED)
+
+    def summary(self):
+        """The REST API's answer: counts, and each created or changed row with its changes."""
+        return {
+            "dry_run": self.dry_run,
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "changes": [row.as_dict() for row in self.rows if row.action != UNCHANGED],
+        }
+
+
+def _shown(value):
+    """A stored value as the change list shows it."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Decimal):
+        text = f"{value:f}"
+        if "." in text:
+            whole, decimals = text.split(".")
+            decimals = decimals.rstrip("0").ljust(2, "0")
+            text = f"{whole}.{decimals}"
+        return text
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+class _County:
+    """A county's ledger as stored, loaded once: parcels, the disposals' facts, towns and units."""
+
+    def __init__(self, *, county, kind, user, lock):
+        self.county = county
+        self.kind = kind
+        parcels = Parcel.objects.filter(county=county).order_by()
+        if lock:
+            # Imports of one county queue here; the parcels stay locked until the import commits.
+            list(Region.objects.select_for_update().filter(pk=county.pk).values_list("pk", flat=True))
+            parcels = parcels.select_for_update(of=("self",))
+        self.parcels = list(parcels)
+        self.codes = {parcel.code: parcel.pk for parcel in self.parcels}
+        self.by_code = {parcel.code: parcel for parcel in self.parcels}
+        self.by_key = {}
+        for parcel in self.parcels:
+            self.by_key.setdefault(code_key(parcel.code), []).append(parcel)
+        self.disposals = {
+            row["parcel_id"]: row
+            for row in Disposal.objects.filter(parcel__county=county)
+            .order_by()
+            .values("parcel_id")
+            .annotate(disposed=Sum("area_mu"), first=Min("date"))
+        }
+        for parcel in self.parcels:
+            parcel.county = county
+            if parcel.pk in self.disposals:
+                # What clean() compares a change against: the kind and county as stored, before this import.
+                self.disposals[parcel.pk].update(county_id=parcel.county_id, kind=parcel.kind)
+        towns = list(Region.objects.filter(parent=county, level__in=SUBCOUNTY_LEVELS))
+        self.towns_by_id = {town.pk: town for town in towns}
+        self.towns_by_code = {town.code: town for town in towns}
+        self.towns_by_name = {_key(town.name): town for town in towns}
+        for parcel in self.parcels:
+            if parcel.town_id in self.towns_by_id:
+                parcel.town = self.towns_by_id[parcel.town_id]
+        region_ids = [county.pk] + ([county.parent_id] if county.parent_id else [])
+        visible = Unit.objects.visible_to(user) if user is not None else Unit.objects.all()
+        units = list(
+            Unit.objects.filter(
+                Q(pk__in=visible.filter(region_id__in=region_ids).values("pk"))
+                # Units already named on the county's parcels, so that an exported ledger re-imports.
+                | Q(pk__in=Parcel.objects.filter(county=county).values("responsible_unit_id"))
+            ).order_by()
+        )
+        self.units_by_id = {unit.pk: unit for unit in units}
+        self.units_by_name = {}
+        for unit in sorted(units, key=lambda unit: unit.region_id != county.pk):
+            self.units_by_name.setdefault(_key(unit.name), unit)
+        for parcel in self.parcels:
+            if parcel.responsible_unit_id in self.units_by_id:
+                parcel.responsible_unit = self.units_by_id[parcel.responsible_unit_id]
+
+    def display(self, parcel, column):
+        """A parcel's value in a column as the change list shows it (towns and units by name)."""
+        if column.reader == "town":
+            town = self.towns_by_id.get(parcel.town_id) or (parcel.town if parcel.town_id else None)
+            return town.name if town else ""
+        if column.reader == "unit":
+            unit = self.units_by_id.get(parcel.responsible_unit_id)
+            return unit.name if unit else ("" if parcel.responsible_unit_id is None else str(parcel.responsible_unit_id))
+        value = getattr(parcel, column.field)
+        if column.reader == "choice":
+            return str(column.choices(value).label) if value in column.choices.values else _shown(value)
+        return _shown(value)
+
+    def existing(self, code):
+        """The stored parcel a ledger code names: the same code, or the same once made half-width."""
+        if code in self.by_code:
+            return self.by_code[code]
+        matches = self.by_key.get(code, [])
+        if len(matches) > 1:
+            raise CellProblem(f"本县有多个地块编号与“{code}”仅全角、半角不同，请先在系统中更正。")
+        return matches[0] if matches else None
+
+    def read(self, column, value):
+        """A cell's value as the column's field takes it; CellProblem when it cannot be read."""
+        if isinstance(value, CellErrorValue):
+            raise CellProblem(f"单元格是错误值“{value}”，请填写实际内容。")
+        reader = column.reader
+        if reader == "text":
+            return _as_text(value)
+        if reader in ("code", "county"):
+            return _half_width(_as_text(value))
+        if reader == "docno":
+            return _half_width(_as_text(value), _HALF_WIDTH_ALNUM)
+        if reader == "date":
+            return read_date(value)
+        if reader == "area":
+            return read_decimal(value, column.places, suffixes=("亩",))
+        if reader == "decimal":
+            return read_decimal(value, column.places, suffixes=("万元", "万", "°"))
+        if reader == "choice":
+            text = _as_text(value)
+            if not text:
+                return ""
+            choice = _CHOICE_LOOKUPS[column.choices].get(_key(text))
+            if choice is None:
+                offered = "、".join(choice_labels(column, self.kind))
+                raise CellProblem(f"“{_shorten(text)}”不是可选的{column.label}；可填：{offered}。")
+            return choice
+        if reader == "town":
+            text = _half_width(_as_text(value))
+            if not text:
+                return None
+            town = self.towns_by_code.get(text) or self.towns_by_name.get(_key(text))
+            if town is None:
+                raise CellProblem(f"{self.county.name}没有名称或代码为“{_shorten(text)}”的乡镇（园区）。")
+            return town
+        if reader == "unit":
+            text = _as_text(value)
+            if not text:
+                return None
+            unit = self.units_by_name.get(_key(text))
+            if unit is None and _half_width(text).isdigit():
+                unit = self.units_by_id.get(int(_half_width(text)))
+            if unit is None:
+                raise CellProblem(f"没有名称为“{_shorten(text)}”的责任单位；请先在系统中添加该单位，或填写已有单位的名称。")
+            return unit
+        raise AssertionError(reader)  # pragma: no cover - every reader is handled above
+
+
+def _plan(sheet, *, county, user, lock, dry_run):
+    """Judge every row against the county's stored ledger; write nothing."""
+    result = ImportResult(kind=sheet.kind, county=county, dry_run=dry_run)
+    stored = _County(county=county, kind=sheet.kind, user=user, lock=lock)
+    kind_label = ParcelKind(sheet.kind).label
+    by_field = {column.field: column for column in sheet.columns}
+    for name, related in RELATED_COLUMN.items():
+        if related in by_field:
+            by_field.setdefault(name, by_field[related])
+    code_column = by_field["code"]
+    assigned = [column for column in sheet.columns if column.reader != "county"]
+    attnames = [Parcel._meta.get_field(column.field).attname for column in assigned]
+    seen = {}
+    for number, raw in sheet.rows:
+        problems = {}  # column → [messages], in the order found
+        values = {}
+        for column, value in zip(sheet.columns, raw, strict=True):
+            try:
+                values[column] = stored.read(column, value)
+            except CellProblem as problem:
+                problems.setdefault(column, []).append(str(problem))
+                continue
+            if column.required and values[column] in (None, ""):
+                problems.setdefault(column, []).append(f"“{column.label}”必须填写。")
+        county_code = values.get(by_field.get("county"))
+        if county_code and county_code != county.code:
+            problems.setdefault(by_field["county"], []).append(
+                f"该行的县（市、区）代码“{_shorten(county_code)}”不是本次导入的{county.name}（{county.code}），"
+                f"不能导入；每个县（市、区）请分别导入自己的台账。"
+            )
+        code = values.get(code_column) or ""
+        parcel = None
+        if code and code_column not in problems:
+            if code in seen:
+                problems.setdefault(code_column, []).append(f"地块编号“{code}”与第 {seen[code]} 行重复。")
+            else:
+                seen[code] = number
+                try:
+                    parcel = stored.existing(code)
+                except CellProblem as problem:
+                    problems.setdefault(code_column, []).append(str(problem))
+                if parcel is not None and parcel.kind != sheet.kind:
+                    problems.setdefault(code_column, []).append(
+                        f"本县已有地块编号为“{code}”的{parcel.get_kind_display()}地块，不能在{kind_label}台账中导入。"
+                    )
+                    parcel = None
+        # A row whose code is refused is still judged in full, on a parcel of its own, to list every problem.
+        creating = parcel is None
+        if creating:
+            parcel = Parcel(county=county, kind=sheet.kind)
+        before = {attname: getattr(parcel, attname) for attname in attnames}
+        shown_before = {column: stored.display(parcel, column) for column in assigned} if not creating else {}
+        for column in assigned:
+            if column in problems:
+                continue
+            value = values[column]
+            if column.reader in ("town", "unit"):
+                setattr(parcel, column.field, value)
+            elif column.reader in ("date", "area", "decimal"):
+                if getattr(parcel, column.field) != value:
+                    setattr(parcel, column.field, value)
+            else:
+                setattr(parcel, column.field, value if value is not None else "")
+        parcel.use_preloaded_checks(codes=stored.codes, disposals=stored.disposals)
+        exclude = [*PRELOADED_FIELDS, *(column.field for column in problems if column is not None)]
+        try:
+            parcel.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                column = by_field.get(name)
+                if column is not None and column in problems:
+                    continue  # the cell's own problem already says what is wrong
+                if column is None and name != NON_FIELD_ERRORS:
+                    verbose = Parcel._meta.get_field(name).verbose_name
+                    messages = [f"{verbose}：{message}" for message in messages]
+                problems.setdefault(column, []).extend(messages)
+        if problems:
+            result.errors.extend(_row_errors(number, problems, sheet.columns))
+            continue
+        if creating:
+            action, changes = CREATED, []
+        else:
+            changes = [
+                (column.header, shown_before[column], stored.display(parcel, column))
+                for column, attname in zip(assigned, attnames, strict=True)
+                if getattr(parcel, attname) != before[attname]
+            ]
+            action = UPDATED if changes else UNCHANGED
+            parcel._ledger_changed = [
+                attname for attname in attnames if getattr(parcel, attname) != before[attname]
+            ]
+        result.rows.append(LedgerRow(number, parcel.code, parcel.name, action, changes, parcel))
+    return result
+
+
+def _row_errors(number, problems, columns):
+    order = {column: index for index, column in enumerate(columns)}
+    ordered = sorted(problems.items(), key=lambda item: order.get(item[0], len(order)))
+    return [
+        LedgerError(number, column.header if column is not None else None, str(message))
+        for column, messages in ordered
+        for message in messages
+    ]
+
+
+def _write(result, user):
+    """Save the planned rows in batches, with their change history, keeping disposed areas as stored."""
+    now = timezone.now()
+    created = [row.parcel for row in result.created]
+    updated = [row.parcel for row in result.updated]
+    if created:
+        bulk_create_with_history(
+            created, Parcel, batch_size=WRITE_BATCH, default_user=user, default_date=now
+        )
+    if updated:
+        changed = set()
+        for parcel in updated:
+            changed.update(parcel._ledger_changed)
+            parcel.version += 1
+            parcel.updated_at = now
+        fields = sorted(changed) + ["version", "updated_at"]
+        bulk_update_with_history(
+            updated, Parcel, fields, batch_size=WRITE_BATCH, default_user=user, default_date=now
+        )
+
+
+def ledger_import(*, source, kind, county, user=None, dry_run=False):
+    """Create and update a county's parcels from its Excel ledger (DOMAIN.md §5): every row or none.
+
+    Rows are matched to parcels by county and 地块编号. A dry run judges everything and writes nothing.
+    The result lists each row's action, or every refusal (file, row and column) with nothing written.
+    """
+    try:
+        sheet = read_ledger(source, kind=kind)
+    except LedgerFileError as error:
+        return ImportResult(kind=kind, county=county, dry_run=dry_run, errors=[LedgerError(None, None, str(error))])
+    with translation.override("zh-hans"):
+        if dry_run:
+            return _plan(sheet, county=county, user=user, lock=False, dry_run=True)
+        try:
+            return _import(sheet, county=county, user=user)
+        except IntegrityError:
+            # Someone changed the county's ledger between the checks and the write: nothing was saved.
+            message = "保存时与其他用户同时进行的修改冲突，本次没有导入任何数据；请重新导入。"
+            return ImportResult(kind=kind, county=county, dry_run=False, errors=[LedgerError(None, None, message)])
+
+
+@transaction.atomic
+def _import(sheet, *, county, user):
+    result = _plan(sheet, county=county, user=user, lock=True, dry_run=False)
+    if result.ok:
+        _write(result, user)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing ledgers and templates
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
+HEADER_BORDER = Border(*(Side(style="thin", color="999999"),) * 4)
+HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+NUMBER_FORMATS = {"area": "0.00", "decimal": "0.00##", "date": "yyyy-mm-dd"}
+TEXT_FORMAT = "@"
+
+
+def _export_value(parcel, column):
+    if column.reader == "county":
+        return parcel.county.code
+    if column.reader == "town":
+        return parcel.town.name if parcel.town_id else None
+    if column.reader == "unit":
+        return parcel.responsible_unit.name if parcel.responsible_unit_id else None
+    value = getattr(parcel, column.field)
+    if column.reader == "choice":
+        return str(column.choices(value).label) if value in column.choices.values else (value or None)
+    if column.reader == "decimal" and column.places == 6 and value is not None:
+        return value.normalize() if value == value.to_integral() else value
+    return value if value != "" else None
+
+
+def _safe_text(value):
+    """Text as a cell keeps it: characters XML cannot hold removed."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def _header_row(sheet, columns):
+    cells = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.header)
+        cell.font = HEADER_FONT
+        cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
+        cell.border = HEADER_BORDER
+        cell.alignment = HEADER_ALIGNMENT
+        cells.append(cell)
+    return cells
+
+
+def _prepare_sheet(sheet, kind, columns, *, towns=(), units=(), lists_sheet=None):
+    """Column widths, text format for codes, a frozen header and drop-down lists on the choice columns."""
+    for index, column in enumerate(columns, 1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = column.width
+        if column.reader in ("county", "code", "docno"):
+            sheet.column_dimensions[letter].number_format = TEXT_FORMAT
+        elif column.reader in NUMBER_FORMATS:
+            sheet.column_dimensions[letter].number_format = NUMBER_FORMATS[column.reader]
+    sheet.freeze_panes = "C2"
+    for index, column in enumerate(columns, 1):
+        letter = get_column_letter(index)
+        cells = f"{letter}2:{letter}{VALIDATED_ROWS}"
+        if column.reader == "choice":
+            validation = DataValidation(
+                type="list",
+                formula1='"{}"'.format(",".join(choice_labels(column, kind))),
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=f"{column.label}填写有误",
+                error=f"请从下拉列表中选择{column.label}。",
+            )
+        elif column.reader in ("town", "unit") and lists_sheet is not None:
+            names = towns if column.reader == "town" else units
+            if not names:
+                continue
+            lists_column = "A" if column.reader == "town" else "B"
+            validation = DataValidation(
+                type="list",
+                formula1=f"{quote_sheetname(lists_sheet)}!${lists_column}$2:${lists_column}${len(names) + 1}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=f"{column.label}填写有误",
+                error=f"请从下拉列表中选择{column.label}，或先在系统中添加。",
+            )
+        else:
+            continue
+        validation.add(cells)
+        sheet.data_validations.append(validation)
+
+
+def _data_row(sheet, parcel, columns):
+    row = []
+    for column in columns:
+        value = _export_value(parcel, column)
+        if value is None:
+            row.append(None)
+            continue
+        if isinstance(value, str):
+            # Written as text, never as a formula, whatever the text starts with.
+            cell = WriteOnlyCell(sheet, value=None)
+            cell.value = _safe_text(value)
+            cell.data_type = "s"
+            if column.reader in ("county", "code", "docno"):
+                cell.number_format = TEXT_FORMAT
+            row.append(cell)
+        elif column.reader in ("area", "decimal"):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = NUMBER_FORMATS["area"] if column.reader == "area" else NUMBER_FORMATS["decimal"]
+            row.append(cell)
+        else:
+            row.append(value)  # dates get their yyyy-mm-dd format from openpyxl
+    return row
+
+
+def write_ledger(target, sheets, *, towns=(), units=()):
+    """Write ledger sheets into ``target`` (a path or binary file) as .xlsx, one sheet per kind.
+
+    ``sheets`` is a sequence of (kind, parcels); parcels may be a queryset, read in chunks, with
+    county, town and responsible unit selected. Rows stream through openpyxl's write-only mode.
+    ``towns`` and ``units`` (names) add drop-down lists for those columns, as in a county's template.
+    """
+    workbook = Workbook(write_only=True)
+    lists_title = "选项" if (towns or units) else None
+    for kind, parcels in sheets:
+        columns = COLUMNS[kind]
+        sheet = workbook.create_sheet(title=str(ParcelKind(kind).label))
+        _prepare_sheet(sheet, kind, columns, towns=towns, units=units, lists_sheet=lists_title)
+        sheet.append(_header_row(sheet, columns))
+        rows = parcels.iterator(chunk_size=2000) if hasattr(parcels, "iterator") else parcels
+        for parcel in rows:
+            sheet.append(_data_row(sheet, parcel, columns))
+    if lists_title:
+        lists = workbook.create_sheet(title=lists_title)
+        lists.sheet_state = "hidden"
+        lists.append(["乡镇（园区）", "责任单位"])
+        for index in range(max(len(towns), len(units))):
+            lists.append(
+                [
+                    towns[index] if index < len(towns) else None,
+                    units[index] if index < len(units) else None,
+                ]
+            )
+    workbook.save(target)
+
+
+def write_template(target, kinds, *, towns=(), units=()):
+    """An empty ledger per kind with its headers and drop-down lists, and a sheet on how to fill it in."""
+    workbook_sheets = [(kind, []) for kind in kinds]
+    write_ledger(target, workbook_sheets, towns=towns, units=units)
+
+
+def template_notes(kinds):
+    """How to fill in the template, for its notes (the admin page shows the same)."""
+    notes = [
+        "表头请勿修改；带 * 的列必须填写。表头上方可以保留标题行，表头之外的列（如序号）导入时忽略。",
+        "地块编号在本县内唯一，按文本保存，前导零会保留；再次导入同一编号即更新该地块。",
+        "日期可填 2021-03-05、2021/3/5 或 2021年3月5日，也可使用 Excel 日期。",
+        "面积以亩为单位，最多 4 位小数；价款以万元为单位。",
+        "乡镇（园区）可填名称或 9 位代码；责任单位填单位名称。",
+    ]
+    for kind in kinds:
+        for column in COLUMNS[kind]:
+            if column.reader == "choice":
+                notes.append(f"{ParcelKind(kind).label}·{column.label}：{'、'.join(choice_labels(column, kind))}。")
+    return notes
+
+
+def xlsx_response(write, filename):
+    """A download of what ``write(file)`` writes: spooled to a temporary file, then streamed in chunks."""
+    handle = tempfile.TemporaryFile()
+    try:
+        write(handle)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)

@@ -1,0 +1,709 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from landtrack.validation import (
+    AREA_DECIMAL_PLACES,
+    AREA_MAX_DIGITS,
+    ZERO,
+    ValidatedModel,
+    area_field,
+    text_field,
+)
+from leadership.choices import SUBCOUNTY_LEVELS, RegionLevel
+from leadership.models import Region, Unit
+from leadership.scope import ScopedQuerySet
+
+from .choices import (
+    METHODS_BY_KIND,
+    DecisionKind,
+    DisposalMethod,
+    ExpropriationStatus,
+    GovernmentCause,
+    IdleCause,
+    ParcelKind,
+    ParcelStatus,
+    SupplyMethod,
+    UnsuppliedReason,
+)
+
+__all__ = ["Parcel", "Disposal", "ProgressNote", "SupplyRecord", "IdleProcedure"]
+
+# No land record of the People's Republic predates it; anything earlier is a typing or Excel error.
+EARLIEST_DATE = datetime.date(1949, 10, 1)
+
+# Fields each kind requires, and the fields that belong to one kind only.
+UNSUPPLIED_REQUIRED = ("approval_number", "approval_date", "expropriation_status", "unsupplied_reason")
+IDLE_REQUIRED = ("land_user", "supply_method", "supply_date", "agreed_start_date", "idle_cause")
+UNSUPPLIED_ONLY = (
+    "approval_number",
+    "approval_date",
+    "approving_authority",
+    "batch_name",
+    "expropriation_status",
+    "current_use",
+    "unsupplied_reason",
+)
+IDLE_ONLY = (
+    "supervision_number",
+    "contract_number",
+    "land_user",
+    "supply_method",
+    "supply_date",
+    "price_wan",
+    "agreed_start_date",
+    "idle_cause",
+    "government_cause",
+    "not_started_reason",
+)
+
+
+def not_before_1949(value):
+    if value is not None and value < EARLIEST_DATE:
+        raise ValidationError("日期不应早于 1949年10月1日，请检查是否填写有误。", code="implausible_date")
+
+
+def is_blank(value):
+    return value is None or value == ""
+
+
+class ParcelQuerySet(ScopedQuerySet):
+    county_lookup = "county"
+
+    def with_status(self, status):
+        """Parcels whose disposals leave them pending, partly disposed of, or fully disposed of."""
+        if status == ParcelStatus.PENDING:
+            return self.filter(disposed_area_mu=0)
+        if status == ParcelStatus.PARTIAL:
+            return self.filter(disposed_area_mu__gt=0, disposed_area_mu__lt=F("area_mu"))
+        if status == ParcelStatus.DISPOSED:
+            return self.filter(disposed_area_mu__gte=F("area_mu"))
+        return self.none()
+
+
+class Parcel(ValidatedModel):
+    """One ledger line (地块/宗地): approved land not yet supplied, or supplied land left idle."""
+
+    county = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="parcels",
+        limit_choices_to={"level": RegionLevel.COUNTY},
+        verbose_name="县（市、区）",
+    )
+    town = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="town_parcels",
+        limit_choices_to={"level__in": [RegionLevel.TOWN, RegionLevel.ZONE]},
+        verbose_name="乡镇（园区）",
+    )
+    code = models.CharField("地块编号", max_length=50, help_text="本县内唯一；按文本保存，保留前导零。")
+    name = models.CharField("项目名称", max_length=200)
+    location = models.CharField("坐落", max_length=200, blank=True)
+    kind = models.CharField("类型", max_length=16, choices=ParcelKind.choices)
+    area_mu = area_field("面积（亩）", help_text="批而未供填未供面积，闲置土地填闲置面积。")
+    land_use = models.CharField("土地用途", max_length=100, blank=True)
+    responsible_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parcels",
+        verbose_name="责任单位",
+    )
+    planned_method = models.CharField("拟处置方式", max_length=32, choices=DisposalMethod.choices, blank=True)
+    planned_date = models.DateField("计划完成时间", null=True, blank=True, validators=[not_before_1949])
+    center_lng = models.DecimalField(
+        "中心点经度",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(73, "经度应在 73 至 136 度之间。"),
+            MaxValueValidator(136, "经度应在 73 至 136 度之间。"),
+        ],
+    )
+    center_lat = models.DecimalField(
+        "中心点纬度",
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(3, "纬度应在 3 至 54 度之间。"),
+            MaxValueValidator(54, "纬度应在 3 至 54 度之间。"),
+        ],
+    )
+    note = text_field("备注", blank=True)
+
+    # 批而未供
+    approval_number = models.CharField("批准文号", max_length=100, blank=True)
+    approval_date = models.DateField("批准时间", null=True, blank=True, validators=[not_before_1949])
+    approving_authority = models.CharField("批准机关", max_length=100, blank=True)
+    batch_name = models.CharField("批次名称", max_length=200, blank=True)
+    expropriation_status = models.CharField(
+        "征收情况", max_length=16, choices=ExpropriationStatus.choices, blank=True
+    )
+    current_use = models.CharField("利用现状", max_length=200, blank=True)
+    unsupplied_reason = models.CharField(
+        "未供原因", max_length=32, choices=UnsuppliedReason.choices, blank=True
+    )
+
+    # 闲置土地
+    supervision_number = models.CharField("电子监管号", max_length=50, blank=True)
+    contract_number = models.CharField("合同编号", max_length=100, blank=True)
+    land_user = models.CharField("土地使用权人", max_length=200, blank=True)
+    supply_method = models.CharField("供地方式", max_length=16, choices=SupplyMethod.choices, blank=True)
+    supply_date = models.DateField("供地时间", null=True, blank=True, validators=[not_before_1949])
+    price_wan = models.DecimalField(
+        "价款（万元）",
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, "价款不能为负数。")],
+    )
+    agreed_start_date = models.DateField("约定开工时间", null=True, blank=True, validators=[not_before_1949])
+    idle_cause = models.CharField("闲置原因类别", max_length=16, choices=IdleCause.choices, blank=True)
+    government_cause = models.CharField(
+        "政府原因具体情形", max_length=32, choices=GovernmentCause.choices, blank=True
+    )
+    not_started_reason = text_field("未开工原因", blank=True)
+
+    # Kept by the database from the parcel's disposals (signals.py); never edited by hand.
+    disposed_area_mu = models.DecimalField(
+        "已处置面积（亩）",
+        max_digits=AREA_MAX_DIGITS,
+        decimal_places=AREA_DECIMAL_PLACES,
+        default=ZERO,
+        editable=False,
+    )
+    # Raised on every change of the parcel or its disposals; the API's ETag and the admin's edit check.
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ParcelQuerySet.as_manager()
+    history = HistoricalRecords(
+        verbose_name="地块变更记录",
+        excluded_fields=["disposed_area_mu", "version", "created_at", "updated_at"],
+    )
+
+    class Meta:
+        verbose_name = "地块"
+        verbose_name_plural = "地块"
+        ordering = ["county__code", "code"]
+        indexes = [
+            models.Index(fields=["county", "kind"], name="parcel_county_kind"),
+            models.Index(fields=["county", "town"], name="parcel_county_town"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "code"],
+                name="parcel_code_unique_per_county",
+                violation_error_message="本县已有相同地块编号的地块。",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ParcelKind.values),
+                name="parcel_kind_valid",
+                violation_error_message="地块类型无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(area_mu__gt=0),
+                name="parcel_area_positive",
+                violation_error_message="面积必须大于 0 亩。",
+            ),
+            models.CheckConstraint(
+                condition=Q(disposed_area_mu__gte=0) & Q(disposed_area_mu__lte=F("area_mu")),
+                name="parcel_disposed_within_area",
+                violation_error_message="地块的处置面积合计不得超过地块面积。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ParcelKind.UNSUPPLIED)
+                | (
+                    ~Q(approval_number="")
+                    & Q(approval_date__isnull=False)
+                    & Q(expropriation_status__in=ExpropriationStatus.values)
+                    & Q(unsupplied_reason__in=UnsuppliedReason.values)
+                ),
+                name="parcel_unsupplied_required",
+                violation_error_message="批而未供地块必须填写批准文号、批准时间、征收情况和未供原因。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ParcelKind.IDLE)
+                | (
+                    ~Q(land_user="")
+                    & Q(supply_date__isnull=False)
+                    & Q(agreed_start_date__isnull=False)
+                    & Q(supply_method__in=SupplyMethod.values)
+                    & Q(idle_cause__in=IdleCause.values)
+                ),
+                name="parcel_idle_required",
+                violation_error_message="闲置土地必须填写土地使用权人、供地方式、供地时间、约定开工时间和闲置原因类别。",
+            ),
+            models.CheckConstraint(
+                condition=Q(government_cause="") | Q(idle_cause=IdleCause.GOVERNMENT),
+                name="parcel_government_cause_needs_government",
+                violation_error_message="只有政府原因造成的闲置才填写政府原因具体情形。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def remaining_area_mu(self):
+        return self.area_mu - self.disposed_area_mu
+
+    @property
+    def status(self):
+        if self.disposed_area_mu <= 0:
+            return ParcelStatus.PENDING
+        if self.disposed_area_mu < self.area_mu:
+            return ParcelStatus.PARTIAL
+        return ParcelStatus.DISPOSED
+
+    def get_status_display(self):
+        return ParcelStatus(self.status).label
+
+    @property
+    def base_date(self):
+        """The date disposals may not precede: approval for 批而未供, supply for 闲置土地."""
+        return self.approval_date if self.kind == ParcelKind.UNSUPPLIED else self.supply_date
+
+    def clean(self):
+        errors = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        county = self.county if self.county_id else None
+        if county is not None and county.level != RegionLevel.COUNTY:
+            add("county", "请选择县（市、区）级区划。")
+        if self.town_id:
+            town = self.town
+            if town.level not in SUBCOUNTY_LEVELS:
+                add("town", "请选择乡镇或开发区（园区）。")
+            elif county is not None and town.parent_id != county.pk:
+                add("town", f"{town.name}不属于{county.name}。")
+
+        if self.code:
+            self.code = self.code.strip()
+            if self.county_id and self._code_in_use():
+                add("code", f"本县已有地块编号为“{self.code}”的地块。")
+
+        kind_label = ParcelKind(self.kind).label if self.kind in ParcelKind.values else ""
+        if self.kind == ParcelKind.UNSUPPLIED:
+            required, foreign = UNSUPPLIED_REQUIRED, IDLE_ONLY
+        elif self.kind == ParcelKind.IDLE:
+            required, foreign = IDLE_REQUIRED, UNSUPPLIED_ONLY
+        else:
+            required, foreign = (), ()
+        for name in required:
+            if is_blank(getattr(self, name)):
+                add(name, f"{kind_label}地块必须填写{self._meta.get_field(name).verbose_name}。")
+        for name in foreign:
+            if not is_blank(getattr(self, name)):
+                add(name, f"{kind_label}地块不填写{self._meta.get_field(name).verbose_name}。")
+
+        if self.government_cause and self.idle_cause != IdleCause.GOVERNMENT:
+            add("government_cause", "只有政府原因造成的闲置才填写政府原因具体情形。")
+        if self.planned_method and self.kind in METHODS_BY_KIND:
+            if self.planned_method not in METHODS_BY_KIND[self.kind]:
+                add(
+                    "planned_method",
+                    f"“{DisposalMethod(self.planned_method).label}”不是{kind_label}的处置方式。",
+                )
+
+        today = timezone.localdate()
+        for name in ("approval_date", "supply_date"):
+            value = getattr(self, name)
+            if value and value > today:
+                add(name, f"{self._meta.get_field(name).verbose_name}不能晚于今天。")
+        if (self.center_lng is None) != (self.center_lat is None):
+            add("center_lng" if self.center_lng is None else "center_lat", "中心点经度和纬度应同时填写。")
+
+        if self.pk:
+            self._clean_against_disposals(add)
+        if errors:
+            raise ValidationError(errors)
+
+    # clean() asks the database two questions: is the code taken in the county, and what do the parcel's
+    # disposals pin down. The Excel importer (parcels/ledger.py) validates thousands of rows at once: it
+    # loads both answers for the whole county in two queries and hands them to each row's parcel through
+    # use_preloaded_checks(), so that every row still passes through this same clean().
+
+    def use_preloaded_checks(self, *, codes, disposals):
+        """Answer clean()'s database questions from the county's data loaded once, not one query each.
+
+        ``codes`` maps every stored code of the parcel's county to its parcel's id; ``disposals`` maps
+        the id of each parcel that has disposals to what :meth:`_stored_disposals` would read for it.
+        """
+        self._preloaded_checks = (codes, disposals)
+
+    def _code_in_use(self):
+        """Whether another parcel of the county already has this code."""
+        preloaded = self.__dict__.get("_preloaded_checks")
+        if preloaded is not None:
+            owner = preloaded[0].get(self.code)
+            return owner is not None and owner != self.pk
+        return Parcel.objects.filter(county_id=self.county_id, code=self.code).exclude(pk=self.pk).exists()
+
+    def _stored_disposals(self):
+        """The stored county, kind, disposed area and first disposal date; None without disposals."""
+        preloaded = self.__dict__.get("_preloaded_checks")
+        if preloaded is not None:
+            return preloaded[1].get(self.pk)
+        rows = (
+            Parcel.objects.filter(pk=self.pk)
+            .order_by()
+            .annotate(disposed=Sum("disposals__area_mu"), first=models.Min("disposals__date"))
+            .values("county_id", "kind", "disposed", "first")
+        )
+        return next(iter(rows), None)
+
+    def _clean_against_disposals(self, add):
+        stored = self._stored_disposals()
+        if not stored or stored["disposed"] is None:
+            return
+        if stored["kind"] != self.kind:
+            add("kind", "地块已有处置记录，不能更改类型。")
+        if stored["county_id"] != self.county_id:
+            add("county", "地块已有处置记录，不能更改所属县（市、区）。")
+        if self.area_mu is not None and self.area_mu < stored["disposed"]:
+            add("area_mu", f"面积不能小于已处置面积 {stored['disposed']:.4f} 亩。")
+        base = self.base_date
+        if base and base > stored["first"]:
+            field = "approval_date" if self.kind == ParcelKind.UNSUPPLIED else "supply_date"
+            add(
+                field,
+                f"已有 {stored['first']:%Y-%m-%d} 的处置记录，{self._meta.get_field(field).verbose_name}不能晚于该日期。",
+            )
+
+
+class DisposalQuerySet(ScopedQuerySet):
+    county_lookup = "parcel__county"
+
+
+class Disposal(ValidatedModel):
+    """A dated act that takes area off the ledger (处置/消化): a supply, a withdrawal, a recovery and so on."""
+
+    parcel = models.ForeignKey(
+        Parcel, on_delete=models.PROTECT, related_name="disposals", verbose_name="地块"
+    )
+    method = models.CharField("处置方式", max_length=32, choices=DisposalMethod.choices)
+    area_mu = area_field("处置面积（亩）")
+    date = models.DateField("完成日期", validators=[not_before_1949])
+    document_number = models.CharField("批文/合同/决定书编号", max_length=100, blank=True)
+    supervision_number = models.CharField(
+        "电子监管号",
+        max_length=50,
+        blank=True,
+        help_text="供应处置可填写土地市场动态监测与监管系统的电子监管号。",
+    )
+    note = text_field("备注", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="录入人",
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = DisposalQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="处置记录变更记录", excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "处置记录"
+        verbose_name_plural = "处置记录"
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["parcel", "date"], name="disposal_parcel_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(area_mu__gt=0),
+                name="disposal_area_positive",
+                violation_error_message="处置面积必须大于 0 亩。",
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=DisposalMethod.values),
+                name="disposal_method_valid",
+                violation_error_message="处置方式无效。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_method_display()} {self.area_mu} 亩（{self.date:%Y-%m-%d}）"
+
+    def clean(self):
+        errors = {}
+        if not self.parcel_id:
+            return
+        parcel = self.parcel
+        kind_methods = METHODS_BY_KIND.get(parcel.kind, ())
+        if self.method and self.method not in kind_methods:
+            label = dict(DisposalMethod.choices).get(self.method, self.method)
+            errors["method"] = f"“{label}”不是{parcel.get_kind_display()}的处置方式。"
+        else:
+            from .rules import method_errors  # the rules module reads this one: import late
+
+            if article_12 := method_errors(parcel, self.method):
+                errors["method"] = article_12
+        if self.date:
+            if self.date > timezone.localdate():
+                errors["date"] = "完成日期不能晚于今天。"
+            elif parcel.base_date and self.date < parcel.base_date:
+                base_name = "批准时间" if parcel.kind == ParcelKind.UNSUPPLIED else "供地时间"
+                errors["date"] = f"完成日期不能早于地块的{base_name} {parcel.base_date:%Y-%m-%d}。"
+        if self.pk:
+            stored_parcel = Disposal.objects.filter(pk=self.pk).values_list("parcel_id", flat=True).first()
+            if stored_parcel is not None and stored_parcel != self.parcel_id:
+                errors["parcel"] = "处置记录不能移到其他地块。"
+        if self.area_mu is not None and self.area_mu > 0:
+            others = (
+                Disposal.objects.filter(parcel_id=self.parcel_id)
+                .exclude(pk=self.pk)
+                .aggregate(total=Sum("area_mu"))["total"]
+                or ZERO
+            )
+            remaining = parcel.area_mu - others
+            if self.area_mu > remaining:
+                errors["area_mu"] = f"处置面积 {self.area_mu:.4f} 亩超过地块剩余面积 {remaining:.4f} 亩。"
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProgressNoteQuerySet(ScopedQuerySet):
+    county_lookup = "parcel__county"
+
+
+class ProgressNote(ValidatedModel):
+    """Dated free text on a parcel's progress (进展情况), for the ledger's dynamic management."""
+
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="notes", verbose_name="地块")
+    date = models.DateField("日期", validators=[not_before_1949])
+    text = text_field("进展情况")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="录入人",
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = ProgressNoteQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="进展情况变更记录")
+
+    class Meta:
+        verbose_name = "进展情况"
+        verbose_name_plural = "进展情况"
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.text[:20]}"
+
+    def clean(self):
+        if self.date and self.date > timezone.localdate():
+            raise ValidationError({"date": "日期不能晚于今天。"})
+
+
+class SupplyRecordQuerySet(ScopedQuerySet):
+    county_lookup = "county"
+
+
+class SupplyRecord(ValidatedModel):
+    """A supply result from the national land-market monitoring system (土地市场动态监测与监管系统)."""
+
+    county = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="supply_records",
+        limit_choices_to={"level": RegionLevel.COUNTY},
+        verbose_name="县（市、区）",
+    )
+    supervision_number = models.CharField("电子监管号", max_length=50, unique=True)
+    project_name = models.CharField("项目名称", max_length=200)
+    land_user = models.CharField("土地使用权人", max_length=200, blank=True)
+    supply_method = models.CharField("供地方式", max_length=16, choices=SupplyMethod.choices, blank=True)
+    area_ha = models.DecimalField(
+        "面积（公顷）", max_digits=14, decimal_places=4, validators=[MinValueValidator(0, "面积不能为负数。")]
+    )
+    land_use = models.CharField("土地用途", max_length=100, blank=True)
+    price_wan = models.DecimalField(
+        "成交价格（万元）",
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, "价格不能为负数。")],
+    )
+    contract_date = models.DateField("合同签订日期", null=True, blank=True, validators=[not_before_1949])
+    agreed_delivery_date = models.DateField("约定交地时间", null=True, blank=True, validators=[not_before_1949])
+    agreed_start_date = models.DateField("约定开工时间", null=True, blank=True, validators=[not_before_1949])
+    agreed_completion_date = models.DateField("约定竣工时间", null=True, blank=True, validators=[not_before_1949])
+    actual_start_date = models.DateField("实际开工时间", null=True, blank=True, validators=[not_before_1949])
+    actual_completion_date = models.DateField("实际竣工时间", null=True, blank=True, validators=[not_before_1949])
+    parcel = models.ForeignKey(
+        Parcel,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supply_records",
+        verbose_name="对应闲置土地台账",
+    )
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = SupplyRecordQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="供地记录变更记录", excluded_fields=["imported_at", "updated_at"])
+
+    class Meta:
+        verbose_name = "供地记录"
+        verbose_name_plural = "供地记录（监管系统）"
+        ordering = ["county__code", "supervision_number"]
+
+    def __str__(self):
+        return f"{self.supervision_number} {self.project_name}"
+
+
+class IdleProcedureQuerySet(ScopedQuerySet):
+    county_lookup = "parcel__county"
+
+
+class IdleProcedure(ValidatedModel):
+    """The 令53 procedure on one idle parcel: investigation, finding, hearing and decision, with deadlines."""
+
+    parcel = models.OneToOneField(
+        Parcel, on_delete=models.CASCADE, related_name="idle_procedure", verbose_name="地块"
+    )
+    found_date = models.DateField("发现疑似闲置日期", null=True, blank=True, validators=[not_before_1949])
+    notice_number = models.CharField("调查通知书文号", max_length=100, blank=True)
+    notice_date = models.DateField("调查通知书送达日期", null=True, blank=True, validators=[not_before_1949])
+    answer_date = models.DateField("使用权人答复日期", null=True, blank=True, validators=[not_before_1949])
+    finding_number = models.CharField("闲置土地认定书文号", max_length=100, blank=True)
+    finding_date = models.DateField("闲置土地认定书日期", null=True, blank=True, validators=[not_before_1949])
+    hearing_offered_date = models.DateField("告知听证权利日期", null=True, blank=True, validators=[not_before_1949])
+    hearing_requested = models.BooleanField("当事人申请听证", default=False)
+    hearing_date = models.DateField("听证日期", null=True, blank=True, validators=[not_before_1949])
+    decision_kind = models.CharField("决定书类别", max_length=16, choices=DecisionKind.choices, blank=True)
+    decision_number = models.CharField("决定书文号", max_length=100, blank=True)
+    decision_date = models.DateField("决定书日期", null=True, blank=True, validators=[not_before_1949])
+    supplementary_agreement_date = models.DateField(
+        "补充协议约定动工日期", null=True, blank=True, validators=[not_before_1949]
+    )
+    extension_until = models.DateField(
+        "延长后动工开发期限", null=True, blank=True, validators=[not_before_1949], help_text="最长不超过一年。"
+    )
+    note = text_field("备注", blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = IdleProcedureQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="闲置土地处置程序变更记录", excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "闲置土地处置程序"
+        verbose_name_plural = "闲置土地处置程序"
+
+    def __str__(self):
+        return f"{self.parcel}：闲置土地处置程序"
+
+    def clean(self):
+        from .rules import procedure_errors  # the rules module reads this one: import late
+
+        if self.parcel_id:
+            errors = procedure_errors(self, timezone.localdate())
+            if errors:
+                raise ValidationError(errors)
+
+
+class ParcelBoundaryQuerySet(ScopedQuerySet):
+    county_lookup = "parcel__county"
+
+
+class ParcelBoundary(ValidatedModel):
+    """A parcel's surveyed boundary (界址) from a coordinate file: its points as written, and the same on the map.
+
+    The points are kept in the Gauss-Krüger plane exactly as the file wrote them (Y with its zone prefix),
+    so that an export re-reads to the same points; the longitude/latitude polygon (CGCS2000, EPSG 4490)
+    and the area are computed from them on upload by ``parcels.boundaries``.
+    """
+
+    parcel = models.OneToOneField(
+        Parcel, on_delete=models.CASCADE, related_name="boundary", verbose_name="地块"
+    )
+    zone = models.PositiveSmallIntegerField("投影带号", help_text="3 度带 25–45，6 度带 13–23。")
+    zone_width = models.PositiveSmallIntegerField("分带", choices=[(3, "3 度带"), (6, "6 度带")])
+    epsg = models.PositiveIntegerField("投影坐标系 EPSG 代码")
+    rings = models.JSONField(
+        "界址点（高斯-克吕格平面坐标）",
+        help_text="按圈保存：[{\"ring\": 1, \"points\": [[点号, \"X\", \"Y\"], …]}, …]，Y 含带号，各圈首末点相同。",
+    )
+    geometry = models.JSONField("边界（经纬度 GeoJSON，CGCS2000）")
+    bbox = models.JSONField("外包矩形（经纬度）", help_text="[最小经度, 最小纬度, 最大经度, 最大纬度]")
+    center = models.JSONField("图内点（经纬度）", help_text="[经度, 纬度]，位于地块内部，用于地图标注。")
+    area_m2 = models.DecimalField("计算面积（平方米）", max_digits=16, decimal_places=4)
+    area_mu = area_field("计算面积（亩）", help_text="按高斯-克吕格平面坐标计算，外圈面积减去内圈面积。")
+    file_area_ha = models.DecimalField(
+        "文件中的地块面积（公顷）", max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    file_header = models.JSONField("文件属性描述", default=dict, blank=True)
+    parcel_line = models.JSONField("文件中的地块行", default=dict, blank=True)
+    file_name = models.CharField("文件名", max_length=255, blank=True)
+    encoding = models.CharField("文件编码", max_length=20, blank=True)
+    warnings = models.JSONField("警告", default=list, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="上传人",
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now, editable=False)
+
+    objects = ParcelBoundaryQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="地块边界变更记录")
+
+    class Meta:
+        verbose_name = "地块边界"
+        verbose_name_plural = "地块边界"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(zone__gte=25, zone__lte=45, zone_width=3) | Q(zone__gte=13, zone__lte=23, zone_width=6)),
+                name="boundary_zone_valid",
+                violation_error_message="带号不是我国范围内的 3 度带（25–45）或 6 度带（13–23）带号。",
+            ),
+            models.CheckConstraint(
+                condition=(Q(zone_width=3, epsg=F("zone") + 4488) | Q(zone_width=6, epsg=F("zone") + 4478)),
+                name="boundary_epsg_matches_zone",
+                violation_error_message="EPSG 代码与带号不符。",
+            ),
+            models.CheckConstraint(
+                condition=Q(area_mu__gt=0) & Q(area_m2__gt=0),
+                name="boundary_area_positive",
+                violation_error_message="边界面积必须大于 0。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.parcel}：边界"
+
+
+__all__ += ["ParcelBoundary"]

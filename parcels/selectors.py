@@ -1,0 +1,119 @@
+"""Reads of the ledger that span more than one row."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import models
+
+from landtrack.numbers import format_area
+from leadership.models import Region
+
+from .models import Disposal, Parcel
+
+ACTIONS = {"+": "create", "~": "update", "-": "delete"}
+REGION_FIELDS = {"county_id", "town_id"}
+
+
+def parcel_last_change(parcel):
+    """The newest history record of a parcel or of any of its disposals."""
+    candidates = [
+        Parcel.history.filter(id=parcel.pk).select_related("history_user").order_by("-history_date").first(),
+        Disposal.history.filter(parcel_id=parcel.pk)
+        .select_related("history_user")
+        .order_by("-history_date")
+        .first(),
+    ]
+    candidates = [record for record in candidates if record is not None]
+    return max(candidates, key=lambda record: record.history_date, default=None)
+
+
+def _tracked_fields(history_model, model):
+    """(API name, attribute) of the fields a history model keeps, as the API names them."""
+    kept = {field.attname for field in history_model._meta.concrete_fields}
+    fields = []
+    for field in model._meta.concrete_fields:
+        if field.attname not in kept or field.primary_key:
+            continue
+        fields.append((field.name, field.attname, field))
+    return fields
+
+
+def _shown(field, value, region_codes):
+    if value is None:
+        return None
+    if field.attname in REGION_FIELDS:
+        return region_codes.get(value)
+    if isinstance(value, Decimal):
+        return format_area(value) if field.name.endswith("_mu") else str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(field, models.ForeignKey):
+        return value
+    return value
+
+
+def _entries(records, fields, prefix, region_codes):
+    entries = []
+    previous = {}
+    for record in records:
+        key = record.id
+        before = previous.get(key)
+        if record.history_type == "+":
+            changes = {
+                name: [None, _shown(field, getattr(record, attname), region_codes)]
+                for name, attname, field in fields
+                if getattr(record, attname) not in (None, "")
+            }
+        elif record.history_type == "-":
+            changes = {}
+        else:
+            changes = {}
+            for name, attname, field in fields:
+                old = getattr(before, attname) if before is not None else None
+                new = getattr(record, attname)
+                if before is not None and old != new:
+                    changes[name] = [_shown(field, old, region_codes), _shown(field, new, region_codes)]
+            if before is not None and not changes:
+                previous[key] = record
+                continue  # a save that changed nothing is not news
+        previous[key] = record
+        entries.append(
+            {
+                "at": record.history_date,
+                "user": record.history_user.get_username() if record.history_user else None,
+                "action": prefix + ACTIONS[record.history_type],
+                "changes": changes,
+                "_order": (record.history_date, prefix == "", record.history_id),
+            }
+        )
+    return entries
+
+
+def parcel_history(parcel_id):
+    """A parcel's change history and its disposals', newest first: who, when, what changed."""
+    parcel_records = list(
+        Parcel.history.filter(id=parcel_id)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    disposal_records = list(
+        Disposal.history.filter(parcel_id=parcel_id)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    region_ids = {getattr(r, name) for r in parcel_records for name in REGION_FIELDS} - {None}
+    region_codes = (
+        dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "code")) if region_ids else {}
+    )
+    parcel_fields = _tracked_fields(Parcel.history.model, Parcel)
+    disposal_fields = [
+        entry
+        for entry in _tracked_fields(Disposal.history.model, Disposal)
+        if entry[0] not in ("parcel", "created_at", "created_by")
+    ]
+    entries = _entries(parcel_records, parcel_fields, "", region_codes)
+    entries += _entries(disposal_records, disposal_fields, "disposal_", region_codes)
+    entries.sort(key=lambda entry: entry["_order"], reverse=True)
+    for entry in entries:
+        del entry["_order"]
+    return entries

@@ -1,0 +1,172 @@
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from landtrack.admin_base import CountyFilter, LandTrackAdmin, RegionCountyFilter, ScopedInlineMixin
+from landtrack.numbers import format_area
+
+from . import services
+from .forms import CountyTaskForm, MilestoneInlineFormSet, RectificationItemForm
+from .models import Campaign, CampaignPhase, CountyTask, Milestone, RectificationItem
+
+
+class CampaignPhaseInline(ScopedInlineMixin, admin.TabularInline):
+    model = CampaignPhase
+    fields = ("order", "name", "start_date", "end_date")
+    extra = 0
+
+
+@admin.register(Campaign)
+class CampaignAdmin(LandTrackAdmin):
+    inlines = [CampaignPhaseInline]
+    list_display = ("name", "region", "year", "document_number", "document_date", "leadership_group")
+    list_select_related = ("region", "leadership_group")
+    list_filter = (RegionCountyFilter, "year")
+    search_fields = ("name", "document_number")
+    fields = (
+        ("region", "year"),
+        "name",
+        ("issuer", "document_number", "document_date"),
+        ("scope_start_year", "scope_end_year"),
+        "goals",
+        "leadership_group",
+    )
+
+
+class MilestoneInline(ScopedInlineMixin, admin.TabularInline):
+    model = Milestone
+    formset = MilestoneInlineFormSet
+    fields = ("due", "target_rate")
+    extra = 0
+    verbose_name_plural = (
+        "时间节点（新建任务时不填，则按 5月31日 25%、6月30日 50%、9月30日 85%、11月30日 100% 设置）"
+    )
+
+
+@admin.register(CountyTask)
+class CountyTaskAdmin(LandTrackAdmin):
+    form = CountyTaskForm
+    inlines = [MilestoneInline]
+    list_display = (
+        "__str__",
+        "county",
+        "year",
+        "category",
+        "target_display",
+        "start_date",
+        "end_date",
+        "assigned_by",
+        "milestone_summary",
+    )
+    list_select_related = ("county",)
+    list_filter = (CountyFilter, "year", "category")
+    search_fields = ("name", "document_number", "county__name")
+    fields = (
+        "expected_version",
+        ("county", "year", "category"),
+        "name",
+        "target_area_mu",
+        ("assigned_by", "document_number"),
+        ("start_date", "end_date"),
+        ("lead_unit", "campaign"),
+        "note",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("milestones")
+
+    @admin.display(description="任务面积（亩）", ordering="target_area_mu")
+    def target_display(self, task):
+        return format_area(task.target_area_mu)
+
+    @admin.display(description="时间节点")
+    def milestone_summary(self, task):
+        return format_html_join(
+            "；", "{} {}%", ((f"{m.due:%m月%d日}", m.target_rate) for m in task.milestones.all())
+        )
+
+    def save_model(self, request, obj, form, change):
+        # Saved together with its milestones in save_related, through the task service.
+        request.landtrack_expected_version = form.cleaned_data.get("expected_version") if change else None
+
+    def save_related(self, request, form, formsets, change):
+        milestone_formset = next(fs for fs in formsets if fs.model is Milestone)
+        milestone_formset.save(commit=False)
+        pairs = milestone_formset.milestone_pairs()
+        services.task_save(
+            task=form.instance,
+            milestones=pairs or None,
+            user=request.user,
+            expected_version=getattr(request, "landtrack_expected_version", None),
+        )
+        form.instance.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        services.task_delete(task=obj, user=request.user)
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "是否逾期"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "已逾期"), ("no", "未逾期"))
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "yes":
+            return queryset.overdue(today)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=queryset.overdue(today).values("pk"))
+        return queryset
+
+
+@admin.register(RectificationItem)
+class RectificationItemAdmin(LandTrackAdmin):
+    form = RectificationItemForm
+    list_display = (
+        "title",
+        "county",
+        "section",
+        "deadline",
+        "status",
+        "overdue_display",
+        "lead_unit",
+        "units",
+    )
+    list_select_related = ("county", "lead_unit")
+    list_filter = (CountyFilter, "status", OverdueFilter)
+    search_fields = ("title", "description", "section")
+    filter_horizontal = ("responsible_units",)
+    fields = (
+        "expected_version",
+        ("county", "campaign"),
+        ("source_document", "section", "order"),
+        "title",
+        "description",
+        "deadline",
+        "lead_unit",
+        "responsible_units",
+        ("status", "completed_date"),
+        "evidence",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("responsible_units")
+
+    @admin.display(description="逾期", boolean=False)
+    def overdue_display(self, item):
+        if item.overdue:
+            return format_html('<strong style="color:#b42318">{}</strong>', "已逾期")
+        return "—"
+
+    @admin.display(description="责任单位")
+    def units(self, item):
+        return "、".join(unit.name for unit in item.responsible_units.all())
+
+    def save_model(self, request, obj, form, change):
+        services.rectification_save(
+            item=obj,
+            user=request.user,
+            expected_version=form.cleaned_data.get("expected_version") if change else None,
+        )

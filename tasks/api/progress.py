@@ -1,0 +1,153 @@
+"""The progress endpoints: reports over :mod:`tasks.progress`, not paginated (API.md)."""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from landtrack.api.fields import AreaField, RateField
+from leadership.choices import RegionLevel
+from leadership.models import Region
+from leadership.scope import region_in_scope
+
+from ..choices import ProgressStatus, TaskCategory
+from ..progress import category_totals, task_progress, tasks_in_scope
+
+
+class MilestoneProgressSerializer(serializers.Serializer):
+    due = serializers.DateField()
+    target_rate = RateField()
+    target_area_mu = AreaField()
+    completed_area_mu = AreaField(allow_null=True, help_text="未到期时为 null")
+    met = serializers.BooleanField(allow_null=True, help_text="未到期时为 null")
+
+
+class NextMilestoneSerializer(serializers.Serializer):
+    due = serializers.DateField()
+    target_rate = RateField()
+    target_area_mu = AreaField()
+    remaining_area_mu = AreaField()
+
+
+class ProgressRowSerializer(serializers.Serializer):
+    county = serializers.CharField(source="task.county.code")
+    county_name = serializers.CharField(source="task.county.name")
+    task_id = serializers.IntegerField(source="task.pk")
+    year = serializers.IntegerField(source="task.year")
+    category = serializers.ChoiceField(choices=TaskCategory.choices, source="task.category")
+    as_of = serializers.DateField()
+    target_area_mu = AreaField()
+    completed_area_mu = AreaField()
+    completion_rate = RateField()
+    required_rate = RateField()
+    required_area_mu = AreaField()
+    shortfall_area_mu = AreaField()
+    status = serializers.ChoiceField(choices=ProgressStatus.choices)
+    next_milestone = NextMilestoneSerializer(allow_null=True, help_text="最后一个节点之后为 null")
+    milestones = MilestoneProgressSerializer(many=True)
+
+
+class TownSerializer(serializers.Serializer):
+    code = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    parcels = serializers.IntegerField()
+    area_mu = AreaField()
+    completed_area_mu = AreaField()
+
+
+class CountyProgressRowSerializer(ProgressRowSerializer):
+    towns = TownSerializer(many=True)
+
+
+class TotalSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=TaskCategory.choices)
+    target_area_mu = AreaField()
+    completed_area_mu = AreaField()
+    completion_rate = RateField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    results = ProgressRowSerializer(many=True)
+    totals = TotalSerializer(many=True)
+
+
+class CountyProgressSerializer(serializers.Serializer):
+    county = serializers.CharField()
+    county_name = serializers.CharField()
+    as_of = serializers.DateField()
+    results = CountyProgressRowSerializer(many=True)
+
+
+class ProgressQuery(serializers.Serializer):
+    """The query string: ?year=&as_of=&category=&county= (as_of defaults to today in Asia/Shanghai)."""
+
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    as_of = serializers.DateField(required=False)
+    category = serializers.ChoiceField(choices=TaskCategory.choices, required=False)
+    county = serializers.CharField(required=False, max_length=9)
+
+    def validate(self, data):
+        data.setdefault("as_of", timezone.localdate())
+        # A date reads the campaign of its own year unless a year is named.
+        data.setdefault("year", data["as_of"].year)
+        return data
+
+
+QUERY_PARAMETERS = [
+    OpenApiParameter("year", OpenApiTypes.INT, description="任务年度；省略时取 as_of 所在年度"),
+    OpenApiParameter(
+        "as_of", OpenApiTypes.DATE, description="统计截止日期（含当日）；省略时为今天（北京时间）"
+    ),
+]
+
+
+class ProgressView(APIView):
+    """One row per county task in the caller's scope, with the city's totals per category."""
+
+    @extend_schema(
+        operation_id="progress_list",
+        parameters=[
+            *QUERY_PARAMETERS,
+            OpenApiParameter("category", OpenApiTypes.STR, enum=TaskCategory.values),
+            OpenApiParameter("county", OpenApiTypes.STR, description="县（市、区）代码"),
+        ],
+        responses=ProgressSerializer,
+    )
+    def get(self, request):
+        query = ProgressQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        tasks = tasks_in_scope(
+            request.user,
+            year=params["year"],
+            category=params.get("category"),
+            county_code=params.get("county"),
+        )
+        rows = task_progress(tasks, params["as_of"])
+        body = {"as_of": params["as_of"], "results": rows, "totals": category_totals(rows)}
+        return Response(ProgressSerializer(body).data)
+
+
+class CountyProgressView(APIView):
+    """A county's tasks, each with the breakdown by town (or zone)."""
+
+    error_codes = {"401", "403", "404"}
+
+    @extend_schema(
+        operation_id="progress_county", parameters=QUERY_PARAMETERS, responses=CountyProgressSerializer
+    )
+    def get(self, request, county_code):
+        query = ProgressQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        county = Region.objects.filter(code=county_code, level=RegionLevel.COUNTY).first()
+        if county is None or not region_in_scope(request.user, county):
+            raise NotFound("未找到。")
+        tasks = tasks_in_scope(request.user, year=params["year"], county_code=county.code)
+        rows = task_progress(tasks, params["as_of"], breakdown=True)
+        body = {"county": county.code, "county_name": county.name, "as_of": params["as_of"], "results": rows}
+        return Response(CountyProgressSerializer(body).data)

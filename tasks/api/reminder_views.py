@@ -1,0 +1,36 @@
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..reminders import reminders_for
+
+
+class ReminderSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["milestone", "rectification", "parcel"])
+    due = serializers.DateField()
+    days_left = serializers.IntegerField(help_text="距到期的天数；已逾期为负数")
+    county = serializers.CharField(help_text="县（市、区）代码")
+    title = serializers.CharField()
+    url = serializers.CharField(help_text="处理该事项的页面")
+
+
+class ReminderQuery(serializers.Serializer):
+    as_of = serializers.DateField(required=False)
+
+
+class ReminderView(APIView):
+    """What needs the caller's attention in their scope: due within 14 days, or overdue; soonest first."""
+
+    @extend_schema(
+        operation_id="reminders_list",
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, description="默认今天（北京时间）")],
+        responses=ReminderSerializer(many=True),
+    )
+    def get(self, request):
+        query = ReminderQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        as_of = query.validated_data.get("as_of") or timezone.localdate()
+        return Response(ReminderSerializer(reminders_for(request.user, as_of), many=True).data)

@@ -1,0 +1,116 @@
+import django_filters
+from django.db.models import Prefetch
+from django.utils import timezone
+from rest_framework import viewsets
+
+from landtrack.api.views import ScopedViewSetMixin
+from parcels.api.views import ID_PATTERN
+
+from .. import services
+from ..choices import RectificationStatus, TaskCategory
+from ..models import CountyTask, Milestone, RectificationItem
+from .serializers import RectificationItemSerializer, TaskSerializer
+
+
+class TaskFilter(django_filters.FilterSet):
+    county = django_filters.CharFilter(field_name="county__code", label="县（市、区）代码")
+    year = django_filters.NumberFilter()
+    category = django_filters.ChoiceFilter(choices=TaskCategory.choices)
+
+    class Meta:
+        model = CountyTask
+        fields = ["county", "year", "category"]
+
+
+class TaskViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    """County tasks (县级任务) with their milestones; the city bureau assigns them."""
+
+    queryset = CountyTask.objects.select_related("county").prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.order_by("due"))
+    )
+    serializer_class = TaskSerializer
+    write_label = "tasks.countytask"
+    filterset_class = TaskFilter
+    search_fields = ["name", "document_number", "county__name"]
+    ordering_fields = ["year", "target_area_mu", "id"]
+    ordering = ["-year", "county__code", "category"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = ID_PATTERN
+
+    @staticmethod
+    def milestone_pairs(data):
+        milestones = data.pop("milestones", None)
+        if milestones is None:
+            return None
+        return [(item["due"], item["target_rate"]) for item in milestones]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        self.check_region_writable(data["county"])
+        milestones = self.milestone_pairs(data)
+        serializer.instance = services.task_save(
+            task=CountyTask(**data), milestones=milestones, user=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        task = serializer.instance
+        if "county" in data and data["county"].pk != task.county_id:
+            self.check_region_writable(data["county"])
+        milestones = self.milestone_pairs(data)
+        for name, value in data.items():
+            setattr(task, name, value)
+        services.task_save(task=task, milestones=milestones, user=self.request.user)
+        # Re-read the milestones the service wrote, not the prefetched ones.
+        serializer.instance = self.get_queryset().get(pk=task.pk)
+
+    def perform_destroy(self, task):
+        services.task_delete(task=task, user=self.request.user)
+
+
+class RectificationFilter(django_filters.FilterSet):
+    county = django_filters.CharFilter(field_name="county__code", label="县（市、区）代码")
+    status = django_filters.ChoiceFilter(choices=RectificationStatus.choices)
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="是否逾期（按今天计）")
+
+    class Meta:
+        model = RectificationItem
+        fields = ["county", "status", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = queryset.overdue(timezone.localdate())
+        if value:
+            return overdue
+        return queryset.exclude(pk__in=overdue.values("pk"))
+
+
+class RectificationItemViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    """Rectification items (整改事项); the county office keeps them."""
+
+    queryset = RectificationItem.objects.select_related("county").prefetch_related("responsible_units")
+    serializer_class = RectificationItemSerializer
+    write_label = "tasks.rectificationitem"
+    filterset_class = RectificationFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["deadline", "id", "status"]
+    ordering = ["county__code", "order", "deadline", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    lookup_value_regex = ID_PATTERN
+
+    def _save(self, item, data):
+        units = data.pop("responsible_units", None)
+        for name, value in data.items():
+            setattr(item, name, value)
+        return services.rectification_save(item=item, user=self.request.user, responsible_units=units)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        self.check_region_writable(data["county"])
+        serializer.instance = self._save(RectificationItem(), data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        if "county" in data and data["county"].pk != serializer.instance.county_id:
+            self.check_region_writable(data["county"])
+        self._save(serializer.instance, data)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)

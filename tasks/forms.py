@@ -1,0 +1,48 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from landtrack.admin_base import VersionedForm
+
+from .models import CountyTask, RectificationItem, milestone_set_errors
+
+
+class CountyTaskForm(VersionedForm):
+    class Meta:
+        model = CountyTask
+        fields = "__all__"
+
+
+class RectificationItemForm(VersionedForm):
+    class Meta:
+        model = RectificationItem
+        fields = "__all__"
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "evidence": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class MilestoneInlineFormSet(forms.BaseInlineFormSet):
+    """Checks a task's milestones as a set: rates rising with dates, the last at 100 %."""
+
+    def milestone_pairs(self):
+        pairs = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE"):
+                continue
+            if data.get("due") and data.get("target_rate") is not None:
+                pairs.append((data["due"], data["target_rate"]))
+        return pairs
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        pairs = self.milestone_pairs()
+        if not pairs and self.instance._state.adding:
+            return  # a new task without milestones gets the defaults
+        task = self.instance
+        errors = milestone_set_errors(pairs, task.start_date, task.end_date)
+        if errors:
+            raise ValidationError(errors)

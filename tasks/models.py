@@ -1,0 +1,451 @@
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from landtrack.validation import PositiveValidator, ValidatedModel, area_field, text_field
+from leadership.choices import RegionLevel
+from leadership.models import LeadershipGroup, Region, Unit
+from leadership.scope import ScopedQuerySet
+from parcels.models import not_before_1949
+
+from .choices import (
+    DEFAULT_MILESTONES,
+    FINISHED_RECTIFICATION,
+    RECTIFICATION_FLOW,
+    RectificationStatus,
+    TaskCategory,
+)
+
+__all__ = [
+    "Campaign",
+    "CampaignPhase",
+    "CountyTask",
+    "Milestone",
+    "RectificationItem",
+    "milestone_set_errors",
+]
+
+HUNDRED = Decimal("100")
+
+
+def year_validators():
+    return [
+        MinValueValidator(2000, "年度应在 2000 至 2100 之间。"),
+        MaxValueValidator(2100, "年度应在 2000 至 2100 之间。"),
+    ]
+
+
+class CampaignQuerySet(ScopedQuerySet):
+    county_lookup = "region"
+
+
+class Campaign(ValidatedModel):
+    """A campaign or work plan (专项行动 / 工作方案) issued by a county or city government document."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="campaigns", verbose_name="所属区划"
+    )
+    year = models.PositiveSmallIntegerField("年度", validators=year_validators())
+    name = models.CharField("名称", max_length=200)
+    issuer = models.CharField("发文机关", max_length=100, blank=True)
+    document_number = models.CharField("文号", max_length=100, blank=True)
+    document_date = models.DateField("印发日期", null=True, blank=True, validators=[not_before_1949])
+    scope_start_year = models.PositiveSmallIntegerField(
+        "清理范围起始年", null=True, blank=True, validators=year_validators()
+    )
+    scope_end_year = models.PositiveSmallIntegerField(
+        "清理范围截止年", null=True, blank=True, validators=year_validators()
+    )
+    goals = text_field("目标任务", blank=True)
+    leadership_group = models.ForeignKey(
+        LeadershipGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name="领导小组",
+    )
+
+    objects = CampaignQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="专项行动变更记录")
+
+    class Meta:
+        verbose_name = "专项行动"
+        verbose_name_plural = "专项行动"
+        ordering = ["-year", "region__code"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.region_id and self.region.level not in (RegionLevel.COUNTY, RegionLevel.CITY):
+            errors["region"] = "专项行动应属于县（市、区）或市。"
+        if self.scope_start_year and self.scope_end_year and self.scope_start_year > self.scope_end_year:
+            errors["scope_end_year"] = "清理范围截止年不能早于起始年。"
+        if self.leadership_group_id and self.region_id and self.leadership_group.region_id != self.region_id:
+            errors["leadership_group"] = "领导小组应属于本区划。"
+        if errors:
+            raise ValidationError(errors)
+
+
+class CampaignPhase(ValidatedModel):
+    """A phase of a campaign (安排部署、清理处置、总结提高) with its dates."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="phases", verbose_name="专项行动"
+    )
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    name = models.CharField("阶段名称", max_length=50)
+    start_date = models.DateField("开始日期", validators=[not_before_1949])
+    end_date = models.DateField("结束日期", validators=[not_before_1949])
+
+    class Meta:
+        verbose_name = "工作阶段"
+        verbose_name_plural = "工作阶段"
+        ordering = ["campaign", "order", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__lte=F("end_date")),
+                name="phase_dates_ordered",
+                violation_error_message="结束日期不能早于开始日期。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.start_date:%m月%d日}—{self.end_date:%m月%d日}）"
+
+    def clean(self):
+        if self.start_date and self.end_date and self.start_date > self.end_date:
+            raise ValidationError({"end_date": "结束日期不能早于开始日期。"})
+
+
+class CountyTaskQuerySet(ScopedQuerySet):
+    county_lookup = "county"
+
+
+class CountyTask(ValidatedModel):
+    """The area a county must dispose of in a year (年度消化任务), assigned by the city, with milestones."""
+
+    county = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        limit_choices_to={"level": RegionLevel.COUNTY},
+        verbose_name="县（市、区）",
+    )
+    year = models.PositiveSmallIntegerField("年度", validators=year_validators())
+    category = models.CharField("任务类别", max_length=16, choices=TaskCategory.choices)
+    name = models.CharField("任务名称", max_length=200, blank=True)
+    target_area_mu = area_field("任务面积（亩）", validators=[PositiveValidator("任务面积必须大于 0 亩。")])
+    assigned_by = models.CharField("下达单位", max_length=100, blank=True)
+    document_number = models.CharField("下达文号", max_length=100, blank=True)
+    start_date = models.DateField(
+        "任务期开始", blank=True, validators=[not_before_1949], help_text="留空为当年 1 月 1 日。"
+    )
+    end_date = models.DateField(
+        "任务期结束", blank=True, validators=[not_before_1949], help_text="留空为当年 12 月 31 日。"
+    )
+    lead_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_tasks",
+        verbose_name="牵头单位",
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name="专项行动",
+    )
+    note = text_field("备注", blank=True)
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = CountyTaskQuerySet.as_manager()
+    history = HistoricalRecords(
+        verbose_name="任务变更记录", excluded_fields=["version", "created_at", "updated_at"]
+    )
+
+    class Meta:
+        verbose_name = "县级任务"
+        verbose_name_plural = "县级任务"
+        ordering = ["-year", "county__code", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "year", "category"],
+                name="task_unique_per_county_year_category",
+                violation_error_message="该县该年度已有同类任务。",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_area_mu__gt=0),
+                name="task_target_positive",
+                violation_error_message="任务面积必须大于 0 亩。",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__lte=F("end_date")),
+                name="task_period_ordered",
+                violation_error_message="任务期结束不能早于开始。",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=TaskCategory.values),
+                name="task_category_valid",
+                violation_error_message="任务类别无效。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or f"{self.county}{self.year}年度{self.get_category_display()}任务"
+
+    def clean_fields(self, exclude=None):
+        if self.year and isinstance(self.year, int) and 2000 <= self.year <= 2100:
+            if self.start_date is None:
+                self.start_date = datetime.date(self.year, 1, 1)
+            if self.end_date is None:
+                self.end_date = datetime.date(self.year, 12, 31)
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        errors = {}
+        if self.county_id and self.county.level != RegionLevel.COUNTY:
+            errors["county"] = "请选择县（市、区）级区划。"
+        if self.start_date and self.end_date and self.start_date > self.end_date:
+            errors["end_date"] = "任务期结束不能早于开始。"
+        if (
+            self.lead_unit_id
+            and self.county_id
+            and self.lead_unit.region_id
+            not in (
+                self.county_id,
+                self.county.parent_id,
+            )
+        ):
+            errors["lead_unit"] = "牵头单位应属于本县或所属市。"
+        if self.county_id and self.year and self.category:
+            # A 批而未用 task already counts both kinds; another task of either kind would count twice.
+            others = CountyTask.objects.filter(county_id=self.county_id, year=self.year).exclude(pk=self.pk)
+            # A 批而未用 task already counts both kinds; another task of either kind would count twice.
+            if self.category == TaskCategory.BOTH:
+                clash = others
+            else:
+                clash = others.filter(category__in=[self.category, TaskCategory.BOTH])
+            existing = clash.values_list("category", flat=True).first()
+            if existing == self.category:
+                errors["category"] = f"该县{self.year}年度已有“{self.get_category_display()}”任务。"
+            elif existing:
+                errors["category"] = (
+                    "同一县同一年度不能既有“批而未用”任务又有单项任务，否则处置面积会重复计算。"
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def default_milestones(self):
+        """The notice's 25/50/85/100 % at 31 May, 30 June, 30 Sept and 30 Nov of the task's year."""
+        return [
+            (datetime.date(self.year, month, day), Decimal(rate)) for month, day, rate in DEFAULT_MILESTONES
+        ]
+
+
+def milestone_set_errors(milestones, start_date=None, end_date=None):
+    """Chinese messages for a whole set of ``(due, target_rate)`` pairs; empty when the set is valid.
+
+    Rates must rise with the due dates and the last must be 100 %.
+    """
+    errors = []
+    if not milestones:
+        return ["至少需要一个节点。"]
+    dues = [due for due, _ in milestones]
+    if len(set(dues)) != len(dues):
+        errors.append("节点日期不能重复。")
+    ordered = sorted(milestones, key=lambda pair: pair[0])
+    for (due_a, rate_a), (due_b, rate_b) in zip(ordered, ordered[1:], strict=False):
+        if due_a != due_b and rate_b <= rate_a:
+            errors.append(
+                f"节点目标应随日期递增：{due_b:%Y-%m-%d} 的 {rate_b}% 不高于 {due_a:%Y-%m-%d} 的 {rate_a}%。"
+            )
+    if ordered[-1][1] != HUNDRED:
+        errors.append(f"最后一个节点（{ordered[-1][0]:%Y-%m-%d}）的目标应为 100%。")
+    for due, _ in ordered:
+        if start_date and end_date and not (start_date <= due <= end_date):
+            errors.append(
+                f"节点日期 {due:%Y-%m-%d} 不在任务期 {start_date:%Y-%m-%d} 至 {end_date:%Y-%m-%d} 内。"
+            )
+    return errors
+
+
+class Milestone(ValidatedModel):
+    """A cumulative target of a task: by this date, this percentage of the target area disposed of."""
+
+    task = models.ForeignKey(
+        CountyTask, on_delete=models.CASCADE, related_name="milestones", verbose_name="任务"
+    )
+    due = models.DateField("节点日期", validators=[not_before_1949])
+    target_rate = models.DecimalField(
+        "累计目标（%）",
+        max_digits=5,
+        decimal_places=2,
+        validators=[
+            PositiveValidator("目标比例必须大于 0。"),
+            MaxValueValidator(100, "目标比例不能超过 100%。"),
+        ],
+    )
+
+    history = HistoricalRecords(verbose_name="节点变更记录")
+
+    class Meta:
+        verbose_name = "时间节点"
+        verbose_name_plural = "时间节点"
+        ordering = ["task", "due"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "due"],
+                name="milestone_due_unique_per_task",
+                violation_error_message="同一任务的节点日期不能重复。",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_rate__gt=0) & Q(target_rate__lte=100),
+                name="milestone_rate_in_range",
+                violation_error_message="目标比例应大于 0 且不超过 100%。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.due:%Y-%m-%d} 完成 {self.target_rate}%"
+
+
+class RectificationItemQuerySet(ScopedQuerySet):
+    county_lookup = "county"
+
+    def overdue(self, as_of):
+        return self.filter(deadline__lt=as_of).exclude(status__in=FINISHED_RECTIFICATION)
+
+
+class RectificationItem(ValidatedModel):
+    """A rectification item (整改事项) from an inspection or reform plan, to be done by its deadline and closed."""
+
+    county = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="rectification_items",
+        limit_choices_to={"level": RegionLevel.COUNTY},
+        verbose_name="县（市、区）",
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rectification_items",
+        verbose_name="整改方案",
+    )
+    source_document = models.CharField("问题来源", max_length=200, blank=True)
+    section = models.CharField("方案条目", max_length=50, blank=True, help_text="如“二、（一）1”。")
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    title = models.CharField("整改事项", max_length=200)
+    description = text_field("整改措施", blank=True)
+    deadline = models.DateField("整改时间", null=True, blank=True, validators=[not_before_1949])
+    lead_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_rectifications",
+        verbose_name="牵头单位",
+    )
+    responsible_units = models.ManyToManyField(
+        Unit, blank=True, related_name="rectifications", verbose_name="责任单位"
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=RectificationStatus.choices, default=RectificationStatus.NOT_STARTED
+    )
+    completed_date = models.DateField("完成日期", null=True, blank=True, validators=[not_before_1949])
+    evidence = text_field("佐证材料", blank=True, help_text="销号须注明佐证材料。")
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="最后修改人",
+    )
+
+    objects = RectificationItemQuerySet.as_manager()
+    history = HistoricalRecords(
+        verbose_name="整改事项变更记录",
+        excluded_fields=["version", "created_at", "updated_at", "updated_by"],
+        m2m_fields=[responsible_units],
+    )
+
+    class Meta:
+        verbose_name = "整改事项"
+        verbose_name_plural = "整改事项"
+        ordering = ["county__code", "order", "deadline", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RectificationStatus.values),
+                name="rectification_status_valid",
+                violation_error_message="状态无效。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=FINISHED_RECTIFICATION) | Q(completed_date__isnull=False),
+                name="rectification_finished_has_date",
+                violation_error_message="已完成或已销号的事项必须填写完成日期。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RectificationStatus.CLOSED) | ~Q(evidence=""),
+                name="rectification_closed_has_evidence",
+                violation_error_message="销号必须注明佐证材料。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def is_overdue(self, as_of=None):
+        as_of = as_of or timezone.localdate()
+        return bool(self.deadline and self.deadline < as_of and self.status not in FINISHED_RECTIFICATION)
+
+    @property
+    def overdue(self):
+        return self.is_overdue()
+
+    def clean(self):
+        errors = {}
+        if self.county_id and self.county.level != RegionLevel.COUNTY:
+            errors["county"] = "请选择县（市、区）级区划。"
+        if self.status in FINISHED_RECTIFICATION and not self.completed_date:
+            errors["completed_date"] = "已完成或已销号的事项必须填写完成日期。"
+        if self.status == RectificationStatus.CLOSED and not self.evidence.strip():
+            errors["evidence"] = "销号必须注明佐证材料。"
+        if self.completed_date and self.completed_date > timezone.localdate():
+            errors["completed_date"] = "完成日期不能晚于今天。"
+        if self.completed_date and self.status not in FINISHED_RECTIFICATION:
+            errors["completed_date"] = "未完成的事项不填写完成日期。"
+        if self.lead_unit_id and self.county_id and self.lead_unit.region_id != self.county_id:
+            errors["lead_unit"] = "牵头单位应属于本县。"
+        if self.pk and "status" not in errors:
+            stored = RectificationItem.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored and stored != self.status and self.status not in RECTIFICATION_FLOW[stored]:
+                errors["status"] = (
+                    f"状态按 未开始 → 推进中 → 已完成 → 已销号 推进，不能从“{RectificationStatus(stored).label}”"
+                    f"改为“{RectificationStatus(self.status).label}”"
+                    + ("（已销号的事项不再变更）。" if stored == RectificationStatus.CLOSED else "。")
+                )
+        if errors:
+            raise ValidationError(errors)

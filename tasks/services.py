@@ -1,0 +1,85 @@
+"""Writes to tasks, milestones and rectification items. The admin and the REST API call these."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from landtrack.services import attribute_to, lock_version
+
+from .models import CountyTask, Milestone, RectificationItem, milestone_set_errors
+
+__all__ = ["task_save", "task_create", "task_delete", "rectification_save"]
+
+
+@transaction.atomic
+def task_save(*, task, milestones=None, user=None, expected_version=None):
+    """Create or update a county task and, when given, replace its milestones.
+
+    ``milestones`` is a list of ``(due, target_rate)``; a new task given none gets the notice's
+    25/50/85/100 % defaults. The whole set is checked before anything is written.
+    """
+    creating = task.pk is None
+    if not creating:
+        task.version = lock_version(CountyTask, task.pk, expected_version) + 1
+    task.full_clean()
+    if milestones is None and creating:
+        milestones = task.default_milestones()
+    if milestones is not None:
+        milestones = [(due, Decimal(rate)) for due, rate in milestones]
+        errors = milestone_set_errors(milestones, task.start_date, task.end_date)
+    else:
+        errors = milestone_set_errors(
+            list(task.milestones.values_list("due", "target_rate")), task.start_date, task.end_date
+        )
+    if errors:
+        raise ValidationError({"milestones": errors})
+    attribute_to(task, user)
+    task.save()
+    if milestones is not None:
+        _replace_milestones(task, milestones, user)
+    return task
+
+
+def _replace_milestones(task, milestones, user):
+    wanted = dict(milestones)
+    for milestone in list(task.milestones.all()):
+        if milestone.due not in wanted:
+            attribute_to(milestone, user)
+            milestone.delete()
+        elif milestone.target_rate != wanted[milestone.due]:
+            milestone.target_rate = wanted.pop(milestone.due)
+            attribute_to(milestone, user)
+            milestone.save()
+        else:
+            wanted.pop(milestone.due)
+    for due, rate in sorted(wanted.items()):
+        attribute_to(Milestone(task=task, due=due, target_rate=rate), user).save()
+
+
+def task_create(*, user=None, milestones=None, **fields):
+    """Assign a county its task for a year."""
+    return task_save(task=CountyTask(**fields), milestones=milestones, user=user)
+
+
+@transaction.atomic
+def task_delete(*, task, user=None, expected_version=None):
+    """Withdraw a task assigned by mistake, with its milestones."""
+    lock_version(CountyTask, task.pk, expected_version)
+    for milestone in task.milestones.all():
+        attribute_to(milestone, user).delete()
+    attribute_to(task, user).delete()
+
+
+@transaction.atomic
+def rectification_save(*, item, user=None, responsible_units=None, expected_version=None):
+    """Create or update a rectification item, and set its responsible units when given."""
+    if item.pk:
+        item.version = lock_version(RectificationItem, item.pk, expected_version) + 1
+    if user is not None and user.is_authenticated:
+        item.updated_by = user
+    attribute_to(item, user)
+    item.save()
+    if responsible_units is not None:
+        item.responsible_units.set(responsible_units)
+    return item

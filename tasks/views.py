@@ -1,0 +1,225 @@
+"""The leadership dashboard: every county task against its milestones, for the office and the city.
+
+Figures come from :mod:`tasks.progress`; these views only choose what to show and in what order.
+Pages work without JavaScript and print cleanly.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from leadership.choices import RegionLevel
+from leadership.models import Region
+from leadership.scope import has_role, region_in_scope
+from parcels.models import Parcel
+
+from .charts import completion_bar, completion_curve
+from .choices import KINDS_BY_CATEGORY, ProgressStatus
+from .models import CountyTask, RectificationItem
+from .progress import category_totals, task_progress, tasks_in_scope
+from .reminders import HORIZON_DAYS, reminders_for
+
+STATUS_ORDER = {
+    ProgressStatus.BEHIND: 0,
+    ProgressStatus.AT_RISK: 1,
+    ProgressStatus.ON_TRACK: 2,
+    ProgressStatus.COMPLETED: 3,
+}
+SORT_KEYS = {
+    "county": lambda row: row.task.county.code,
+    "category": lambda row: row.task.category,
+    "target": lambda row: row.target_area_mu,
+    "completed": lambda row: row.completed_area_mu,
+    "rate": lambda row: row.completion_rate,
+    "required": lambda row: row.required_rate,
+    "status": lambda row: STATUS_ORDER[row.status],
+    "shortfall": lambda row: row.shortfall_area_mu,
+    "next": lambda row: (row.next_milestone is None, row.next_milestone.due if row.next_milestone else None),
+}
+COLUMNS = [
+    ("county", "县（市、区）"),
+    ("category", "类别"),
+    ("target", "任务（亩）"),
+    ("completed", "已完成（亩）"),
+    ("rate", "完成率"),
+    ("required", "应达比例"),
+    ("status", "状态"),
+    ("shortfall", "差额（亩）"),
+    ("next", "下一节点"),
+]
+PENDING_LIMIT = 100
+PANEL_LIMIT = 12
+
+
+class DashboardQuery(forms.Form):
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    as_of = forms.DateField(
+        label="截至日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    sort = forms.ChoiceField(choices=[(key, key) for key in SORT_KEYS], required=False)
+    dir = forms.ChoiceField(choices=[("asc", "asc"), ("desc", "desc")], required=False)
+
+
+@dataclass
+class View:
+    year: int | None
+    as_of: datetime.date
+    years: list
+    sort: str
+    descending: bool
+    form: DashboardQuery
+
+
+def _require_role(user):
+    if not has_role(user):
+        raise PermissionDenied("您的账号没有角色或所属区划，请联系系统管理员。")
+
+
+def _query(request, tasks):
+    """Read ?year=&as_of=&sort=&dir=; bad values are shown on the form and replaced by defaults."""
+    form = DashboardQuery(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    as_of = data.get("as_of") or timezone.localdate()
+    years = sorted(set(tasks.values_list("year", flat=True)), reverse=True)
+    year = data.get("year")
+    if year is None and years:
+        # The year of the date if it has tasks, else the latest year before it, else the latest of all.
+        earlier = [candidate for candidate in years if candidate <= as_of.year]
+        year = earlier[0] if earlier else years[0]
+    if not form.is_bound:
+        form = DashboardQuery(initial={"year": year, "as_of": as_of})
+    return View(
+        year=year,
+        as_of=as_of,
+        years=years,
+        sort=data.get("sort") or "status",
+        descending=data.get("dir") == "desc",
+        form=form,
+    )
+
+
+def _column_links(view):
+    links = []
+    for key, label in COLUMNS:
+        descending = not view.descending if key == view.sort else False
+        query = f"?year={view.year or ''}&as_of={view.as_of:%Y-%m-%d}&sort={key}&dir={'desc' if descending else 'asc'}"
+        links.append(
+            {"key": key, "label": label, "query": query, "active": key == view.sort, "desc": view.descending}
+        )
+    return links
+
+
+@login_required
+def overview(request):
+    """One row per county task in the user's scope, with the city's totals."""
+    _require_role(request.user)
+    view = _query(request, CountyTask.objects.visible_to(request.user))
+    rows = task_progress(tasks_in_scope(request.user, year=view.year), view.as_of) if view.year else []
+    rows.sort(key=SORT_KEYS[view.sort], reverse=view.descending)
+    for row in rows:
+        row.bar = completion_bar(row)
+    counts = {status: sum(1 for row in rows if row.status == status) for status in ProgressStatus}
+    reminders = reminders_for(request.user, view.as_of)
+    return render(
+        request,
+        "dashboard/overview.html",
+        {
+            "view": view,
+            "rows": rows,
+            "totals": category_totals(rows),
+            "columns": _column_links(view),
+            "status_counts": [(ProgressStatus(status), counts[status]) for status in STATUS_ORDER],
+            "reminders": reminders[:PANEL_LIMIT],
+            "reminder_count": len(reminders),
+            "horizon": HORIZON_DAYS,
+        },
+    )
+
+
+@login_required
+def reminders(request):
+    """Everything overdue or due within 14 days in the user's scope."""
+    _require_role(request.user)
+    view = _query(request, CountyTask.objects.visible_to(request.user))
+    return render(
+        request,
+        "dashboard/reminders.html",
+        {"view": view, "reminders": reminders_for(request.user, view.as_of), "horizon": HORIZON_DAYS},
+    )
+
+
+@login_required
+def rectifications(request, county_code):
+    """A county's rectification items with their deadlines, status and overdue flags (整改清单)."""
+    _require_role(request.user)
+    region = (
+        Region.objects.filter(code=county_code, level=RegionLevel.COUNTY).select_related("parent").first()
+    )
+    if region is None or not region_in_scope(request.user, region):
+        raise Http404("未找到该县（市、区）。")
+    view = _query(request, CountyTask.objects.visible_to(request.user).filter(county=region))
+    items = list(
+        RectificationItem.objects.visible_to(request.user)
+        .filter(county=region)
+        .select_related("lead_unit", "campaign")
+        .prefetch_related("responsible_units")
+        .order_by("order", "deadline", "id")
+    )
+    for item in items:
+        item.overdue_now = item.is_overdue(view.as_of)
+        item.admin_url = reverse("admin:tasks_rectificationitem_change", args=[item.pk])
+    return render(
+        request,
+        "dashboard/rectifications.html",
+        {"view": view, "county": region, "items": items, "overdue": sum(item.overdue_now for item in items)},
+    )
+
+
+@login_required
+def county(request, county_code):
+    """A county's tasks: milestones, curve, breakdowns, pace forecast and pending parcels."""
+    _require_role(request.user)
+    region = (
+        Region.objects.filter(code=county_code, level=RegionLevel.COUNTY).select_related("parent").first()
+    )
+    if region is None or not region_in_scope(request.user, region):
+        raise Http404("未找到该县（市、区）。")
+    view = _query(request, CountyTask.objects.visible_to(request.user).filter(county=region))
+    tasks = tasks_in_scope(request.user, year=view.year, county_code=region.code) if view.year else []
+    rows = task_progress(tasks, view.as_of, breakdown=True, curve=True)
+    for row in rows:
+        row.bar = completion_bar(row)
+        row.curve = completion_curve(row)
+    kinds = {kind for row in rows for kind in KINDS_BY_CATEGORY[row.task.category]} or set(
+        KINDS_BY_CATEGORY["both"]
+    )
+    pending = (
+        Parcel.objects.visible_to(request.user)
+        .filter(county=region, kind__in=kinds, disposed_area_mu__lt=F("area_mu"))
+        .select_related("town", "responsible_unit")
+        .annotate(remaining=F("area_mu") - F("disposed_area_mu"))
+        .order_by("-remaining", "code")
+    )
+    pending = list(pending[: PENDING_LIMIT + 1])
+    for parcel in pending:
+        parcel.admin_url = reverse("admin:parcels_parcel_change", args=[parcel.pk])
+    return render(
+        request,
+        "dashboard/county.html",
+        {
+            "view": view,
+            "county": region,
+            "rows": rows,
+            "pending": pending[:PENDING_LIMIT],
+            "pending_more": len(pending) > PENDING_LIMIT,
+            "pending_admin_url": f"{reverse('admin:parcels_parcel_changelist')}?county={region.code}&status=pending",
+        },
+    )

@@ -1,0 +1,206 @@
+"""The progress endpoints over the demo, against the figures of the 乡宁 notice worked out by hand."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from leadership.choices import Role
+from leadership.models import Region
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_role(demo):
+    def client(role, code):
+        api = APIClient()
+        api.force_authenticate(
+            UserFactory(username=f"{role}_{code}", role=role, region=Region.objects.get(code=code))
+        )
+        return api
+
+    return client
+
+
+def test_xiangning_on_5_september_2022_as_the_contract_shows(as_role):
+    body = as_role(Role.CITY_BUREAU, "141000").get("/api/v1/progress/", {"as_of": "2022-09-05"}).json()
+    assert body["as_of"] == "2022-09-05"
+    (row,) = body["results"]
+    row.pop("task_id")
+    assert row == {
+        "county": "141029",
+        "county_name": "乡宁县",
+        "year": 2022,
+        "category": "unsupplied",
+        "as_of": "2022-09-05",
+        "target_area_mu": "26.96",
+        "completed_area_mu": "23.71",
+        "completion_rate": "87.95",
+        "required_rate": "50.00",
+        "required_area_mu": "13.48",
+        "shortfall_area_mu": "0.00",
+        "status": "on_track",
+        "next_milestone": {
+            "due": "2022-09-30",
+            "target_rate": "85.00",
+            "target_area_mu": "22.92",
+            "remaining_area_mu": "0.00",
+        },
+        "milestones": [
+            {
+                "due": "2022-05-31",
+                "target_rate": "25.00",
+                "target_area_mu": "6.74",
+                "completed_area_mu": "7.10",
+                "met": True,
+            },
+            {
+                "due": "2022-06-30",
+                "target_rate": "50.00",
+                "target_area_mu": "13.48",
+                "completed_area_mu": "16.46",
+                "met": True,
+            },
+            {
+                "due": "2022-09-30",
+                "target_rate": "85.00",
+                "target_area_mu": "22.92",
+                "completed_area_mu": None,
+                "met": None,
+            },
+            {
+                "due": "2022-11-30",
+                "target_rate": "100.00",
+                "target_area_mu": "26.96",
+                "completed_area_mu": None,
+                "met": None,
+            },
+        ],
+    }
+    assert body["totals"] == [
+        {
+            "category": "unsupplied",
+            "target_area_mu": "26.96",
+            "completed_area_mu": "23.71",
+            "completion_rate": "87.95",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "as_of, completed, rate, required, shortfall, status, next_due",
+    [
+        # nothing before 18 April; 31 May (25 % = 6.74) is 43 days away
+        ("2022-04-17", "0.00", "0.00", "0.00", "0.00", "on_track", "2022-05-31"),
+        # 11 days before 31 May, but 7.10 ÷ 26.96 = 26.34 % is already past its 25 %: not at risk
+        ("2022-05-20", "7.10", "26.34", "0.00", "0.00", "on_track", "2022-05-31"),
+        # 85 % is due in 14 days, and 87.95 % is already past it: not at risk either
+        ("2022-09-16", "23.71", "87.95", "50.00", "0.00", "on_track", "2022-09-30"),
+        # 16.46 ÷ 26.96 = 61.05 %, 37 days before the 85 % milestone
+        ("2022-08-24", "16.46", "61.05", "50.00", "0.00", "on_track", "2022-09-30"),
+        ("2022-09-17", "23.71", "87.95", "50.00", "0.00", "on_track", "2022-09-30"),
+        # after 30 Nov: 100 % required, 26.96 − 23.71 = 3.25 short
+        ("2022-12-01", "23.71", "87.95", "100.00", "3.25", "behind", None),
+    ],
+)
+def test_xiangning_at_many_dates(as_role, as_of, completed, rate, required, shortfall, status, next_due):
+    (row,) = (
+        as_role(Role.COUNTY_OFFICE, "141029").get("/api/v1/progress/", {"as_of": as_of}).json()["results"]
+    )
+    assert (
+        row["completed_area_mu"],
+        row["completion_rate"],
+        row["required_rate"],
+        row["shortfall_area_mu"],
+        row["status"],
+    ) == (completed, rate, required, shortfall, status)
+    assert (row["next_milestone"] or {}).get("due") == next_due
+
+
+def test_xiangning_is_at_risk_two_weeks_before_a_milestone_it_has_not_reached(as_role):
+    # 1 Jun: 7.10 done (26.34 %) and 50 % (13.48) is due 30 June, 29 days away; on 16 June, 14 days away.
+    rows = {
+        d: as_role(Role.CITY_BUREAU, "141000").get("/api/v1/progress/", {"as_of": d}).json()["results"][0]
+        for d in ("2022-06-15", "2022-06-16")
+    }
+    assert rows["2022-06-15"]["status"] == "on_track"
+    assert rows["2022-06-16"]["status"] == "at_risk"
+    assert rows["2022-06-16"]["next_milestone"]["remaining_area_mu"] == "6.38"  # 13.48 − 7.10
+
+
+def test_anze_2023_exceeds_its_task(as_role):
+    (row,) = (
+        as_role(Role.COUNTY_OFFICE, "141026")
+        .get("/api/v1/progress/", {"as_of": "2023-12-31"})
+        .json()["results"]
+    )
+    # 12.40 + 18.80 + 9.60 + 12.00 + 11.50 = 64.30 of 60 → 107.17 %
+    assert (row["completed_area_mu"], row["completion_rate"], row["status"]) == (
+        "64.30",
+        "107.17",
+        "completed",
+    )
+    assert [m["met"] for m in row["milestones"]] == [False, True, True, True]
+
+
+def test_each_role_reads_its_own_scope(as_role, demo):
+    def counties(client, **params):
+        return [row["county"] for row in client.get("/api/v1/progress/", params).json()["results"]]
+
+    assert counties(as_role(Role.CITY_BUREAU, "141000"), year=2023, as_of="2023-12-31") == ["141026"]
+    assert counties(as_role(Role.COUNTY_OFFICE, "141029"), year=2023, as_of="2023-12-31") == []
+    assert counties(as_role(Role.COUNTY_CLERK, "141029"), as_of="2022-12-31") == ["141029"]
+    assert counties(as_role(Role.COUNTY_OFFICE, "141029"), as_of="2022-12-31", county="141026") == []
+
+
+def test_the_county_endpoint_breaks_down_by_town(as_role):
+    body = as_role(Role.CITY_BUREAU, "141000").get("/api/v1/progress/141029/", {"as_of": "2022-09-05"}).json()
+    assert (body["county"], body["county_name"], body["as_of"]) == ("141029", "乡宁县", "2022-09-05")
+    (row,) = body["results"]
+    assert row["towns"] == [
+        {"code": "141029100", "name": "昌宁镇", "parcels": 1, "area_mu": "7.10", "completed_area_mu": "7.10"},
+        {"code": "141029101", "name": "光华镇", "parcels": 1, "area_mu": "9.36", "completed_area_mu": "9.36"},
+        {"code": "141029102", "name": "台头镇", "parcels": 1, "area_mu": "8.50", "completed_area_mu": "7.25"},
+        {
+            "code": "141029400",
+            "name": "乡宁生态文化旅游示范区",
+            "parcels": 1,
+            "area_mu": "2.00",
+            "completed_area_mu": "0.00",
+        },
+    ]
+
+
+@pytest.mark.parametrize("code", ["141026", "999999", "141029100"])
+def test_a_county_outside_the_scope_or_unknown_is_404(as_role, code):
+    assert as_role(Role.COUNTY_OFFICE, "141029").get(f"/api/v1/progress/{code}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"as_of": "2022-02-30"}, "as_of"),
+        ({"year": "abc"}, "year"),
+        ({"category": "x"}, "category"),
+        ({"year": "99999"}, "year"),
+    ],
+)
+def test_bad_parameters_are_400(as_role, params, field):
+    response = as_role(Role.CITY_BUREAU, "141000").get("/api/v1/progress/", params)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_progress_is_not_paginated_and_needs_a_role(demo):
+    assert APIClient().get("/api/v1/progress/").status_code == 401
+    nobody = APIClient()
+    nobody.force_authenticate(UserFactory(username="nobody", role="", region=None))
+    assert nobody.get("/api/v1/progress/").status_code == 403
+
+
+def test_the_progress_endpoint_query_count_is_pinned(as_role, django_assert_num_queries):
+    client = as_role(Role.CITY_BUREAU, "141000")
+    with django_assert_num_queries(3):
+        client.get("/api/v1/progress/", {"as_of": "2022-09-05"})
+    with django_assert_num_queries(6):
+        client.get("/api/v1/progress/141029/", {"as_of": "2022-09-05"})

@@ -1,0 +1,34 @@
+"""Assertions shared by the tests."""
+
+import contextlib
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+
+
+def database_snapshot():
+    """Every LandTrack row, as plain values, to prove that a refused write changed nothing."""
+    snapshot = {}
+    for app_label in ("leadership", "parcels", "tasks"):
+        for model in apps.get_app_config(app_label).get_models():
+            snapshot[model._meta.label] = sorted(
+                tuple(sorted((k, str(v)) for k, v in row.items())) for row in model.objects.values()
+            )
+    return snapshot
+
+
+@contextlib.contextmanager
+def refused(field, contains=""):
+    """Expect a ValidationError on ``field`` whose message contains ``contains``; nothing may be written."""
+    before = database_snapshot()
+    with pytest.raises(ValidationError) as caught:
+        yield caught
+    errors = (
+        caught.value.message_dict
+        if hasattr(caught.value, "error_dict")
+        else {"__all__": caught.value.messages}
+    )
+    assert field in errors, f"expected an error on {field!r}, got {errors}"
+    assert any(contains in message for message in errors[field]), errors[field]
+    assert database_snapshot() == before, "a refused write changed the database"

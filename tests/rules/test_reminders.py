@@ -1,0 +1,120 @@
+"""Reminders for each role, through the API and by mail."""
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from leadership.choices import Role
+from leadership.models import Region
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def reminders(role, code, as_of):
+    client = APIClient()
+    client.force_authenticate(
+        UserFactory(username=f"{role}{code}", role=role, region=Region.objects.get(code=code))
+    )
+    response = client.get("/api/v1/reminders/", {"as_of": as_of})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_anze_office_is_reminded_of_its_missed_and_coming_milestones(demo):
+    items = reminders(Role.COUNTY_OFFICE, "141026", "2023-06-20")
+    assert items == [
+        {
+            "kind": "milestone",
+            "due": "2023-05-31",
+            "days_left": -20,
+            "county": "141026",
+            "title": "安泽县批而未用任务未达到 05月31日 节点（25%），还差 2.60 亩",
+            "url": "/dashboard/141026/?year=2023",
+        },
+        {
+            "kind": "milestone",
+            "due": "2023-06-30",
+            "days_left": 10,
+            "county": "141026",
+            "title": "安泽县批而未用任务 06月30日 须达到 50%，还需 17.60 亩",
+            "url": "/dashboard/141026/?year=2023",
+        },
+        {
+            "kind": "parcel",
+            "due": "2023-06-30",
+            "days_left": 10,
+            "county": "141026",
+            "title": "地块 AZ-PW-002 计划 2023-06-30 完成处置，尚余 18.80 亩",
+            "url": items[2]["url"],
+        },
+    ]
+
+
+def test_an_approval_about_to_lapse_is_a_reminder(demo):
+    items = reminders(Role.COUNTY_CLERK, "141026", "2024-03-10")
+    lapse = [item for item in items if "失效" in item["title"]]
+    assert [(item["due"], item["days_left"]) for item in lapse] == [("2024-03-16", 6)]
+
+
+def test_each_role_sees_only_its_scope(demo):
+    assert {item["county"] for item in reminders(Role.CITY_BUREAU, "141000", "2022-09-20")} == {"141029"}
+    assert reminders(Role.COUNTY_OFFICE, "141026", "2022-09-20") == []
+    xiangning = reminders(Role.COUNTY_OFFICE, "141029", "2022-09-20")
+    assert [item["due"] for item in xiangning] == sorted(item["due"] for item in xiangning)
+    # 15 Sept rectification items are overdue by 5 days; 30 Sept ones are due in 10.
+    rectifications = [
+        (item["due"], item["days_left"]) for item in xiangning if item["kind"] == "rectification"
+    ]
+    assert ("2022-09-15", -5) in rectifications and ("2022-09-30", 10) in rectifications
+    assert all(item["kind"] != "rectification" or "2022-12-30" != item["due"] for item in xiangning)
+
+
+def test_a_bad_date_is_400(demo):
+    client = APIClient()
+    client.force_authenticate(
+        UserFactory(username="c", role=Role.CITY_BUREAU, region=Region.objects.get(code="141000"))
+    )
+    assert client.get("/api/v1/reminders/", {"as_of": "2022-13-01"}).status_code == 400
+
+
+def test_send_reminders_mails_each_office_and_the_city(demo, capsys):
+    UserFactory(
+        username="xn_office",
+        role=Role.COUNTY_OFFICE,
+        region=Region.objects.get(code="141029"),
+        email="office@xiangning.example",
+    )
+    UserFactory(
+        username="az_office",
+        role=Role.COUNTY_OFFICE,
+        region=Region.objects.get(code="141026"),
+        email="office@anze.example",
+    )
+    UserFactory(
+        username="city",
+        role=Role.CITY_BUREAU,
+        region=Region.objects.get(code="141000"),
+        email="city@linfen.example",
+    )
+    UserFactory(
+        username="clerk",
+        role=Role.COUNTY_CLERK,
+        region=Region.objects.get(code="141029"),
+        email="clerk@xiangning.example",
+    )
+    call_command("send_reminders", as_of="2022-09-20")
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "city@linfen.example",
+        "office@xiangning.example",
+    ]
+    office = next(message for message in mail.outbox if message.to == ["office@xiangning.example"])
+    assert "已逾期" in office.body and "整改事项“明确责任主体，压实工作责任”" in office.body
+    assert "乡宁县" in office.subject
+    assert "已发送 2 封" in capsys.readouterr().out
+
+
+def test_send_reminders_refuses_a_bad_date(demo):
+    with pytest.raises(CommandError, match="无效"):
+        call_command("send_reminders", as_of="2022-02-30")

@@ -1,0 +1,139 @@
+"""The dashboard pages: who sees what, figures as the progress module gives them, no script, fixed queries."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from leadership.choices import Role
+from leadership.models import Region
+from parcels import services as parcel_services
+from tasks import services as task_services
+from tests.factories import ParcelFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client, demo):
+    def sign_in(role, code):
+        client.force_login(
+            UserFactory(username=f"{role}{code}", role=role, region=Region.objects.get(code=code))
+        )
+        return client
+
+    return sign_in
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, demo):
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/?next=/dashboard/")
+    login = client.get(response.url)
+    assert login.status_code == 200 and "登录" in login.content.decode()
+
+
+def test_a_user_without_a_role_is_refused(client, demo):
+    client.force_login(UserFactory(username="nobody", role="", region=None))
+    assert client.get("/dashboard/").status_code == 403
+
+
+def test_the_overview_shows_each_task_against_its_milestones(signed_in):
+    page = signed_in(Role.CITY_BUREAU, "141000").get("/dashboard/", {"year": 2022, "as_of": "2022-12-01"})
+    assert page.status_code == 200
+    (row,) = page.context["rows"]
+    assert (row.task.county.code, row.status) == ("141029", "behind")
+    html = page.content.decode()
+    for figure in ("26.96", "23.71", "87.95%", "100.00%", "3.25", "滞后"):
+        assert figure in html
+    assert "<script" not in html  # readable without JavaScript
+
+
+def test_the_year_defaults_to_the_latest_year_with_tasks(signed_in):
+    page = signed_in(Role.CITY_BUREAU, "141000").get("/dashboard/")
+    assert page.context["view"].year == 2023  # no 2026 task in the demo: the latest year before it
+
+
+def test_the_office_sees_only_its_county(signed_in):
+    client = signed_in(Role.COUNTY_OFFICE, "141029")
+    rows = client.get("/dashboard/", {"year": 2023}).context["rows"]
+    assert rows == []
+    assert client.get("/dashboard/141026/").status_code == 404
+    assert client.get("/dashboard/141029/").status_code == 200
+
+
+def test_sorting_by_rate_descending(signed_in, regions):
+    for code, done in (("141002", "30"), ("141021", "10")):
+        county = Region.objects.get(code=code)
+        task_services.task_create(
+            county=county, year=2023, category="unsupplied", target_area_mu=Decimal("100")
+        )
+        parcel = ParcelFactory(county=county, area_mu=Decimal("100"))
+        parcel_services.disposal_record(
+            parcel=parcel, method="supply_transfer", area_mu=Decimal(done), date=datetime.date(2023, 3, 1)
+        )
+    client = signed_in(Role.CITY_BUREAU, "141000")
+    rows = client.get(
+        "/dashboard/", {"year": 2023, "as_of": "2023-12-31", "sort": "rate", "dir": "desc"}
+    ).context["rows"]
+    assert [row.task.county.code for row in rows] == ["141026", "141002", "141021"]
+    rows = client.get("/dashboard/", {"year": 2023, "as_of": "2023-12-31", "sort": "rate"}).context["rows"]
+    assert [row.task.county.code for row in rows] == ["141021", "141002", "141026"]
+
+
+@pytest.mark.parametrize("params", [{"as_of": "2023-02-30"}, {"year": "abc"}, {"sort": "x", "dir": "y"}])
+def test_bad_parameters_fall_back_to_defaults(signed_in, params):
+    response = signed_in(Role.CITY_BUREAU, "141000").get("/dashboard/", params)
+    assert response.status_code == 200
+    assert "已按默认值显示" in response.content.decode()
+
+
+def test_the_overview_shows_the_reminders_panel(signed_in):
+    page = signed_in(Role.COUNTY_OFFICE, "141029").get("/dashboard/", {"year": 2022, "as_of": "2022-09-20"})
+    html = page.content.decode()
+    assert "需要关注" in html
+    assert "逾期 5 天" in html and "明确责任主体，压实工作责任" in html
+    assert "10 天后" in html
+
+
+def test_the_rectification_list_of_a_county(signed_in):
+    client = signed_in(Role.COUNTY_OFFICE, "141029")
+    page = client.get("/dashboard/141029/rectifications/", {"as_of": "2022-10-01"})
+    assert len(page.context["items"]) == 7
+    assert page.context["overdue"] == 3  # 15 Sept ×2 and 30 Sept, not done; 二（二）1 was done
+    assert client.get("/dashboard/141026/rectifications/").status_code == 404
+
+
+def test_the_county_page_has_breakdowns_forecast_and_pending_parcels(signed_in):
+    page = signed_in(Role.CITY_BUREAU, "141000").get(
+        "/dashboard/141026/", {"year": 2023, "as_of": "2023-06-20"}
+    )
+    html = page.content.decode()
+    (row,) = page.context["rows"]
+    assert [m.met for m in row.milestones] == [False, None, None, None]
+    assert "按乡镇（园区）" in html and "按责任单位" in html and "进度预测" in html
+    assert [p.code for p in page.context["pending"]] == ["AZ-XZ-003", "AZ-PW-004", "AZ-PW-003", "AZ-PW-005"]
+    assert "/admin/parcels/parcel/" in html
+    assert "<script" not in html
+
+
+@pytest.mark.parametrize("extra_counties", [0, 5])
+def test_dashboard_query_counts_do_not_grow_with_counties(
+    signed_in, django_assert_num_queries, extra_counties
+):
+    client = signed_in(Role.CITY_BUREAU, "141000")
+    for code in ("141002", "141021", "141022", "141023", "141024")[:extra_counties]:
+        county = Region.objects.get(code=code)
+        task_services.task_create(county=county, year=2023, category="both", target_area_mu=Decimal("10"))
+        parcel = ParcelFactory(county=county, area_mu=Decimal("3"))
+        parcel_services.disposal_record(
+            parcel=parcel, method="supply_transfer", area_mu=Decimal("1"), date=datetime.date(2023, 3, 1)
+        )
+    # session, user, the user's region (header), task years, tasks, milestones, one disposal aggregate,
+    # and the reminders panel: this year's tasks (none in 2026), rectification items, planned parcels,
+    # lapsing approvals, idle-land procedures
+    with django_assert_num_queries(12):
+        assert len(client.get("/dashboard/", {"year": 2023}).context["rows"]) == 1 + extra_counties
+    # … and on a county page: the county, the town/unit breakdown (2) and the pending parcels
+    with django_assert_num_queries(11):
+        client.get("/dashboard/141026/", {"year": 2023})

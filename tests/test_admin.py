@@ -1,0 +1,233 @@
+"""The Django admin as county staff use it: Chinese pages, pinned query counts, refusals next to fields."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from parcels.models import Disposal, Parcel
+from tests.admin_forms import admin_form_data
+from tests.factories import ParcelFactory, UserFactory
+from tests.helpers import database_snapshot
+
+pytestmark = pytest.mark.django_db
+
+# (admin url name, object looked up for change pages, queries) — with the demo loaded. A change
+# that adds a query per row makes these fail: fix the queryset, not the number. The ContentType cache
+# starts empty in every test (conftest), so change pages count its one lookup.
+PAGES = [
+    ("leadership_region_changelist", None, 5),
+    ("leadership_region_change", ("leadership.Region", {"code": "141026"}), 5),
+    ("leadership_unit_changelist", None, 6),
+    ("leadership_unit_add", None, 4),
+    ("leadership_unit_change", ("leadership.Unit", {"name": "安泽县财政局"}), 6),
+    ("leadership_leadershipgroup_changelist", None, 6),
+    ("leadership_leadershipgroup_add", None, 7),
+    ("leadership_leadershipgroup_change", ("leadership.LeadershipGroup", {"region__code": "141026"}), 10),
+    ("leadership_user_changelist", None, 5),
+    ("leadership_user_add", None, 4),
+    ("parcels_parcel_changelist", None, 7),
+    ("parcels_parcel_add", None, 6),
+    ("parcels_parcel_change", ("parcels.Parcel", {"code": "XN2022-003"}), 10),
+    ("tasks_campaign_changelist", None, 7),
+    ("tasks_campaign_add", None, 5),
+    ("tasks_campaign_change", ("tasks.Campaign", {"year": 2023}), 8),
+    ("tasks_countytask_changelist", None, 8),
+    ("tasks_countytask_add", None, 6),
+    ("tasks_countytask_change", ("tasks.CountyTask", {"year": 2022}), 10),
+    ("tasks_rectificationitem_changelist", None, 7),
+    ("tasks_rectificationitem_add", None, 7),
+    ("tasks_rectificationitem_change", ("tasks.RectificationItem", {"section": "二、（二）2"}), 10),
+]
+
+
+@pytest.mark.parametrize("name, lookup, queries", PAGES, ids=[page[0] for page in PAGES])
+def test_admin_page_loads_in_chinese_with_a_pinned_query_count(
+    admin_client_demo, django_assert_num_queries, name, lookup, queries
+):
+    from django.apps import apps
+
+    args = []
+    if lookup:
+        model, filters = lookup
+        args = [apps.get_model(model).objects.get(**filters).pk]
+    url = reverse(f"admin:{name}", args=args)
+    with django_assert_num_queries(queries):
+        response = admin_client_demo.get(url)
+    assert response.status_code == 200
+    assert 'lang="zh-hans"' in response.content.decode()
+
+
+def test_parcel_changelist_queries_do_not_grow_with_rows(
+    admin_client_demo, django_assert_num_queries, regions
+):
+    for number in range(30):
+        ParcelFactory(county=regions["141026"], town=regions["141026101"], code=f"MORE-{number:03d}")
+    with django_assert_num_queries(7):
+        response = admin_client_demo.get(reverse("admin:parcels_parcel_changelist"), {"all": ""})
+    assert response.status_code == 200
+
+
+def test_parcel_changelist_shows_remaining_area_and_status(admin_client_demo):
+    response = admin_client_demo.get(reverse("admin:parcels_parcel_changelist"), {"q": "XN2022-003"})
+    page = response.content.decode()
+    # 8.50 − 7.25 = 1.25 亩 remaining: partly disposed of.
+    assert "8.50" in page and "7.25" in page and "1.25" in page
+    assert "部分处置" in page
+
+
+def test_parcel_changelist_filters_pending_parcels(admin_client_demo):
+    response = admin_client_demo.get(reverse("admin:parcels_parcel_changelist"), {"status": "pending"})
+    codes = sorted(p.code for p in response.context["cl"].result_list)
+    assert codes == ["AZ-PW-004", "AZ-PW-005", "AZ-XZ-003", "XN2022-004"]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("晋政地字〔2019〕112号", ["AZ-PW-001"]),
+        ("1410262021B00005", ["AZ-XZ-003"]),
+        ("某新材料", ["AZ-XZ-001"]),
+        ("台头镇道路", ["XN2022-003"]),
+    ],
+)
+def test_parcel_search_by_approval_supervision_number_land_user_and_name(admin_client_demo, query, expected):
+    response = admin_client_demo.get(reverse("admin:parcels_parcel_changelist"), {"q": query})
+    assert [p.code for p in response.context["cl"].result_list] == expected
+
+
+def test_parcel_filters_by_town_and_by_disposal_method(admin_client_demo):
+    url = reverse("admin:parcels_parcel_changelist")
+    by_town = admin_client_demo.get(url, {"town": "141029102"}).context["cl"].result_list
+    assert [p.code for p in by_town] == ["XN2022-003"]
+    by_method = admin_client_demo.get(url, {"disposal_method": "supply_allocation"}).context["cl"].result_list
+    assert sorted(p.code for p in by_method) == ["AZ-PW-002", "XN2022-002"]
+
+
+def change_page(client, parcel):
+    return client.get(reverse("admin:parcels_parcel_change", args=[parcel.pk]))
+
+
+def test_adding_a_disposal_in_the_admin_lowers_the_remaining_area(admin_client_demo):
+    parcel = Parcel.objects.get(code="XN2022-004")
+    response = change_page(admin_client_demo, parcel)
+    data = admin_form_data(
+        response,
+        **{
+            "disposals-1-method": "approval_adjusted",
+            "disposals-1-area_mu": "1.5",
+            "disposals-1-date": "2022-10-20",
+            "disposals-0-method": "approval_adjusted",
+            "disposals-0-area_mu": "1.5",
+            "disposals-0-date": "2022-10-20",
+        },
+    )
+    response = admin_client_demo.post(response.request["PATH_INFO"], data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    parcel.refresh_from_db()
+    assert parcel.remaining_area_mu == Decimal("0.5000")
+    disposal = parcel.disposals.get()
+    assert disposal.created_by.username == "root"
+
+
+def test_an_inline_disposal_beyond_the_remaining_area_is_shown_and_nothing_is_saved(admin_client_demo):
+    parcel = Parcel.objects.get(code="XN2022-003")
+    response = change_page(admin_client_demo, parcel)
+    before = database_snapshot()
+    data = admin_form_data(
+        response,
+        **{
+            "disposals-1-method": "approval_adjusted",
+            "disposals-1-area_mu": "1.26",
+            "disposals-1-date": "2022-10-20",
+        },
+    )
+    response = admin_client_demo.post(response.request["PATH_INFO"], data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "超过地块剩余面积 1.2500 亩" in page or "超过地块面积 8.5000 亩" in page
+    assert database_snapshot() == before
+
+
+def test_a_bad_field_is_reported_next_to_it_in_chinese(admin_client_demo):
+    parcel = Parcel.objects.get(code="XN2022-004")
+    response = change_page(admin_client_demo, parcel)
+    before = database_snapshot()
+    data = admin_form_data(response, area_mu="-2", approval_number="")
+    response = admin_client_demo.post(response.request["PATH_INFO"], data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["area_mu"] == ["面积必须大于 0 亩。"]
+    assert form.errors["approval_number"] == ["批而未供地块必须填写批准文号。"]
+    assert database_snapshot() == before
+
+
+def test_saving_over_someone_elses_newer_version_is_refused(admin_client_demo):
+    parcel = Parcel.objects.get(code="XN2022-004")
+    response = change_page(admin_client_demo, parcel)
+    # Meanwhile a colleague records a disposal, which raises the parcel's version.
+    from parcels import services
+
+    colleague = UserFactory(username="colleague")
+    services.disposal_record(
+        parcel=parcel,
+        method="approval_adjusted",
+        area_mu=Decimal("0.5"),
+        date=datetime.date(2022, 10, 1),
+        user=colleague,
+    )
+    data = admin_form_data(response, name="我的修改")
+    response = admin_client_demo.post(response.request["PATH_INFO"], data)
+    assert response.status_code == 200
+    assert "该记录已被colleague于" in response.content.decode()
+    assert "您的修改未保存" in response.content.decode()
+    parcel.refresh_from_db()
+    assert parcel.name != "我的修改"
+
+
+def test_a_parcel_with_disposals_cannot_be_deleted_in_the_admin(admin_client_demo):
+    parcel = Parcel.objects.get(code="XN2022-001")
+    url = reverse("admin:parcels_parcel_delete", args=[parcel.pk])
+    response = admin_client_demo.post(url, {"post": "yes"})
+    assert Parcel.objects.filter(pk=parcel.pk).exists()
+    assert Disposal.objects.filter(parcel=parcel).exists()
+    assert response.status_code in (200, 403)
+
+
+def test_a_task_added_without_milestones_gets_the_defaults_in_the_admin(admin_client_demo):
+    response = admin_client_demo.get(reverse("admin:tasks_countytask_add"))
+    from leadership.models import Region
+
+    data = admin_form_data(
+        response,
+        county=Region.objects.get(code="141002"),
+        year="2024",
+        category="unsupplied",
+        target_area_mu="40",
+    )
+    response = admin_client_demo.post(reverse("admin:tasks_countytask_add"), data)
+    assert response.status_code == 302
+    from tasks.models import CountyTask
+
+    task = CountyTask.objects.get(county__code="141002", year=2024)
+    assert list(task.milestones.values_list("target_rate", flat=True)) == [
+        Decimal("25.00"),
+        Decimal("50.00"),
+        Decimal("85.00"),
+        Decimal("100.00"),
+    ]
+
+
+def test_task_milestones_that_fall_are_refused_in_the_admin(admin_client_demo):
+    from tasks.models import CountyTask
+
+    task = CountyTask.objects.get(county__code="141029", year=2022)
+    url = reverse("admin:tasks_countytask_change", args=[task.pk])
+    response = admin_client_demo.get(url)
+    before = database_snapshot()
+    data = admin_form_data(response, **{"milestones-2-target_rate": "45"})
+    response = admin_client_demo.post(url, data)
+    assert response.status_code == 200
+    assert "不高于" in response.content.decode()
+    assert database_snapshot() == before

@@ -1,0 +1,65 @@
+"""Settings come from the environment; production refuses to start without a secret key."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args, **env):
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start():
+    result = run_manage("check", DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
+        DJANGO_ALLOWED_HOSTS="landtrack.example.cn",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_database_url_selects_postgresql():
+    code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+            f"'landtrack.settings'); django.setup(); {code}",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/landtrack"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_language_and_time_zone(settings):
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.SESSION_COOKIE_HTTPONLY is True
