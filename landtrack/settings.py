@@ -226,6 +226,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Maps (parcels.boundary_maps): drawn on the server as SVG, with no base map unless a deployment sets a
+# Web Mercator tile URL with {z}/{x}/{y}, e.g. 天地图 with its key:
+# https://t0.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk=KEY
+LANDTRACK_MAP_TILE_URL = os.environ.get("LANDTRACK_MAP_TILE_URL", "")
+LANDTRACK_MAP_TILE_ATTRIBUTION = os.environ.get("LANDTRACK_MAP_TILE_ATTRIBUTION", "")
+
 # Sign-in protection: five failures for one username from one address lock that pair out for
 # half an hour (admin, dashboard and API token alike).
 AXES_FAILURE_LIMIT = int(os.environ.get("LANDTRACK_LOGIN_FAILURE_LIMIT", "5"))
