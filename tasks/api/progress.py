@@ -82,19 +82,28 @@ class CountyProgressSerializer(serializers.Serializer):
     results = CountyProgressRowSerializer(many=True)
 
 
-class ProgressQuery(serializers.Serializer):
-    """The query string: ?year=&as_of=&category=&county= (as_of defaults to today in Asia/Shanghai)."""
+class PeriodQuery(serializers.Serializer):
+    """?year=&as_of= (as_of defaults to today in Asia/Shanghai, the year to that of as_of)."""
 
     year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
     as_of = serializers.DateField(required=False)
-    category = serializers.ChoiceField(choices=TaskCategory.choices, required=False)
-    county = serializers.CharField(required=False, max_length=9)
 
     def validate(self, data):
         data.setdefault("as_of", timezone.localdate())
         # A date reads the campaign of its own year unless a year is named.
         data.setdefault("year", data["as_of"].year)
         return data
+
+
+class ProgressQuery(PeriodQuery):
+    """?year=&as_of=&category=&county= of the city-wide report."""
+
+    category = serializers.ChoiceField(choices=TaskCategory.choices, required=False)
+    county = serializers.RegexField(
+        r"^\d{6}$",
+        required=False,
+        error_messages={"invalid": "县（市、区）代码应为 6 位数字，如 141026。"},
+    )
 
 
 QUERY_PARAMETERS = [
@@ -108,12 +117,16 @@ QUERY_PARAMETERS = [
 class ProgressView(APIView):
     """One row per county task in the caller's scope, with the city's totals per category."""
 
+    error_codes = {"400", "401", "403"}
+
     @extend_schema(
         operation_id="progress_list",
         parameters=[
             *QUERY_PARAMETERS,
             OpenApiParameter("category", OpenApiTypes.STR, enum=TaskCategory.values),
-            OpenApiParameter("county", OpenApiTypes.STR, description="县（市、区）代码"),
+            OpenApiParameter(
+                "county", OpenApiTypes.STR, pattern=r"^\d{6}$", description="县（市、区）代码，6 位数字"
+            ),
         ],
         responses=ProgressSerializer,
     )
@@ -135,13 +148,13 @@ class ProgressView(APIView):
 class CountyProgressView(APIView):
     """A county's tasks, each with the breakdown by town (or zone)."""
 
-    error_codes = {"401", "403", "404"}
+    error_codes = {"400", "401", "403", "404"}
 
     @extend_schema(
         operation_id="progress_county", parameters=QUERY_PARAMETERS, responses=CountyProgressSerializer
     )
     def get(self, request, county_code):
-        query = ProgressQuery(data=request.query_params)
+        query = PeriodQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         county = Region.objects.filter(code=county_code, level=RegionLevel.COUNTY).first()
