@@ -25,7 +25,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q, Sum
 from django.http import FileResponse
-from django.utils import timezone, translation
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -33,11 +33,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from landtrack.services import StaleVersion
 from leadership.choices import SUBCOUNTY_LEVELS
 from leadership.models import Region, Unit
 
+from . import services
 from .choices import (
     METHODS_BY_KIND,
     DisposalMethod,
@@ -75,15 +76,15 @@ MAX_ROWS = 20_000
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 # How far down a sheet its header row is looked for: ledgers often carry a title and notes above it.
 HEADER_SEARCH_ROWS = 20
-# Rows per INSERT/UPDATE statement (SQLite lowers it further to its own parameter limit).
-WRITE_BATCH = 500
 # The rows of a written ledger that carry the drop-down lists.
 VALIDATED_ROWS = MAX_ROWS + 1
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 ACTION_LABELS = {CREATED: "新增", UPDATED: "更新", UNCHANGED: "未变"}
 
-NOT_XLSX = "文件不是有效的 Excel 工作簿（.xlsx），请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再导入。"
+NOT_XLSX = (
+    "文件不是有效的 Excel 工作簿（.xlsx），请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再导入。"
+)
 
 
 class LedgerFileError(Exception):
@@ -182,14 +183,15 @@ PRELOADED_FIELDS = ("county", "town", "responsible_unit")
 _HALF_WIDTH_ALL = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 # Only digits and Latin letters: document numbers keep their full-width brackets (晋政地字（2020）1号).
 _HALF_WIDTH_ALNUM = {
-    code: code - 0xFEE0
-    for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+    code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
 } | {0x3000: 0x20}
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _SIGNIFICANT = Context(prec=15)  # what Excel keeps of a number: 15 significant digits
 
 _DATE_FORMS = (
-    re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"),
+    re.compile(
+        r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+    ),
     re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"),
     re.compile(r"(\d{4})(\d{2})(\d{2})"),
 )
@@ -268,7 +270,9 @@ def read_date(value):
                 return read_date(str(number))
             if number in _EXCEL_SERIALS:
                 return from_excel(number).date()
-        raise CellProblem(f"无法识别的日期“{_shorten(_as_text(value))}”；请填写如 2021-03-05、2021/3/5 或 2021年3月5日 的日期。")
+        raise CellProblem(
+            f"无法识别的日期“{_shorten(_as_text(value))}”；请填写如 2021-03-05、2021/3/5 或 2021年3月5日 的日期。"
+        )
     text = _half_width(_as_text(value))
     if not text:
         return None
@@ -280,7 +284,9 @@ def read_date(value):
                 return datetime.date(year, month, day)
             except ValueError:
                 raise CellProblem(f"日期“{_shorten(text)}”不存在。") from None
-    raise CellProblem(f"无法识别的日期“{_shorten(text)}”；请填写如 2021-03-05、2021/3/5 或 2021年3月5日 的日期。")
+    raise CellProblem(
+        f"无法识别的日期“{_shorten(text)}”；请填写如 2021-03-05、2021/3/5 或 2021年3月5日 的日期。"
+    )
 
 
 def read_decimal(value, places, *, suffixes=()):
@@ -395,35 +401,53 @@ def _is_header(positions, kind):
 
 
 def _find_header(workbook, kind):
-    """(sheet, header row number, positions) of the first sheet whose header is the kind's ledger's."""
-    other_kind = ParcelKind.IDLE if kind == ParcelKind.UNSUPPLIED else ParcelKind.UNSUPPLIED
-    found, other = [], False
+    """(kind, sheet, header row number, positions, headers twice) of the ledger to read.
+
+    The header row is the first of a sheet's first rows that has the kind's 地块编号 and area columns.
+    With ``kind`` None, the kind is whichever ledger the workbook holds.
+    """
+    found = {value: [] for value in ParcelKind.values}
     for sheet in workbook.worksheets:
         if not hasattr(sheet, "iter_rows"):
             continue
         sheet.reset_dimensions()  # some programs write wrong dimensions; read what is there
         rows = sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, max_col=200, values_only=True)
         for number, values in enumerate(rows, 1):
-            positions, twice = _header_positions(values, kind)
-            if _is_header(positions, kind):
-                found.append((sheet, number, positions, twice))
+            hits = []
+            for candidate in ParcelKind.values:
+                positions, twice = _header_positions(values, candidate)
+                if _is_header(positions, candidate):
+                    hits.append((candidate, sheet, number, positions, twice))
+            if hits:
+                for hit in hits:
+                    found[hit[0]].append(hit)
                 break
-            if _is_header(_header_positions(values, other_kind)[0], other_kind):
-                other = True
-    if not found:
-        label = ParcelKind(kind).label
-        if other:
+    present = [value for value in ParcelKind.values if found[value]]
+    if kind is None:
+        if len(present) > 1:
+            raise LedgerFileError("文件中同时有批而未供和闲置土地两种台账；请指定台账类型后分别导入。")
+        if not present:
             raise LedgerFileError(
-                f"文件中是{ParcelKind(other_kind).label}台账，不是{label}台账；请选择正确的台账类型后再导入。"
+                f"文件中没有找到台账的表头行（应在前 {HEADER_SEARCH_ROWS} 行内）。"
+                + "".join(
+                    f"{ParcelKind(value).label}台账的表头应为：{'、'.join(c.header for c in COLUMNS[value])}。"
+                    for value in ParcelKind.values
+                )
+            )
+        kind = present[0]
+    label = ParcelKind(kind).label
+    if not found[kind]:
+        if present:
+            raise LedgerFileError(
+                f"文件中是{ParcelKind(present[0]).label}台账，不是{label}台账；请选择正确的台账类型后再导入。"
             )
         headers = "、".join(column.header for column in COLUMNS[kind])
         raise LedgerFileError(
             f"文件中没有找到{label}台账的表头行（应在前 {HEADER_SEARCH_ROWS} 行内）。表头应为：{headers}。"
         )
     # Prefer a sheet named after the kind (“批而未供”), as a workbook with one sheet per kind names them.
-    label = ParcelKind(kind).label
-    named = [entry for entry in found if label in entry[0].title]
-    return (named or found)[0]
+    named = [entry for entry in found[kind] if label in entry[1].title]
+    return (named or found[kind])[0]
 
 
 _TEXTUAL_READERS = {"county", "code", "docno", "text", "town", "unit"}
@@ -454,8 +478,11 @@ def _is_blank(value):
     return value is None or (isinstance(value, str) and not _strip(value))
 
 
-def read_ledger(source, *, kind):
-    """The rows of the kind's ledger in an uploaded .xlsx file; LedgerFileError when it cannot be read."""
+def read_ledger(source, *, kind=None):
+    """The rows of the kind's ledger in an uploaded .xlsx file; LedgerFileError when it cannot be read.
+
+    ``kind`` None reads whichever of the two ledgers the file holds.
+    """
     size = _file_size(source)
     if size > MAX_FILE_BYTES:
         raise LedgerFileError(
@@ -499,7 +526,7 @@ def read_ledger(source, *, kind):
 
 def _read_rows(workbook, kind):
     try:
-        sheet, header_row, positions, twice = _find_header(workbook, kind)
+        kind, sheet, header_row, positions, twice = _find_header(workbook, kind)
     except LedgerFileError:
         raise
     except Exception:  # a malformed sheet: unreadable, not a server error
@@ -534,7 +561,9 @@ def _read_rows(workbook, kind):
     except LedgerFileError:
         raise
     except Exception:  # a malformed cell (an unreadable number, a broken reference …)
-        raise LedgerFileError(f"工作表“{sheet.title}”第 {number + 1} 行附近的内容无法读取；{NOT_XLSX}") from None
+        raise LedgerFileError(
+            f"工作表“{sheet.title}”第 {number + 1} 行附近的内容无法读取；{NOT_XLSX}"
+        ) from None
     return LedgerSheet(kind=kind, title=sheet.title, header_row=header_row, columns=columns, rows=rows)
 
 
@@ -587,10 +616,16 @@ class ImportResult:
     dry_run: bool
     rows: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    conflict: bool = False  # refused because others changed the ledger meanwhile; nothing written
 
     @property
     def ok(self):
         return not self.errors
+
+    @property
+    def file_refused(self):
+        """Whether the file as a whole was refused (not Excel, too large, no header …), not its rows."""
+        return bool(self.errors) and all(error.row is None for error in self.errors)
 
     def of(self, action):
         return [row for row in self.rows if row.action == action]
@@ -694,7 +729,11 @@ class _County:
             return town.name if town else ""
         if column.reader == "unit":
             unit = self.units_by_id.get(parcel.responsible_unit_id)
-            return unit.name if unit else ("" if parcel.responsible_unit_id is None else str(parcel.responsible_unit_id))
+            return (
+                unit.name
+                if unit
+                else ("" if parcel.responsible_unit_id is None else str(parcel.responsible_unit_id))
+            )
         value = getattr(parcel, column.field)
         if column.reader == "choice":
             return str(column.choices(value).label) if value in column.choices.values else _shown(value)
@@ -751,7 +790,9 @@ class _County:
             if unit is None and _half_width(text).isdigit():
                 unit = self.units_by_id.get(int(_half_width(text)))
             if unit is None:
-                raise CellProblem(f"没有名称为“{_shorten(text)}”的责任单位；请先在系统中添加该单位，或填写已有单位的名称。")
+                raise CellProblem(
+                    f"没有名称为“{_shorten(text)}”的责任单位；请先在系统中添加该单位，或填写已有单位的名称。"
+                )
             return unit
         raise AssertionError(reader)  # pragma: no cover - every reader is handled above
 
@@ -845,7 +886,9 @@ def _plan(sheet, *, county, user, lock, dry_run):
             ]
             action = UPDATED if changes else UNCHANGED
             parcel._ledger_changed = [
-                attname for attname in attnames if getattr(parcel, attname) != before[attname]
+                column.field
+                for column, attname in zip(assigned, attnames, strict=True)
+                if getattr(parcel, attname) != before[attname]
             ]
         result.rows.append(LedgerRow(number, parcel.code, parcel.name, action, changes, parcel))
     return result
@@ -861,53 +904,55 @@ def _row_errors(number, problems, columns):
     ]
 
 
-def _write(result, user):
-    """Save the planned rows in batches, with their change history, keeping disposed areas as stored."""
-    now = timezone.now()
-    created = [row.parcel for row in result.created]
-    updated = [row.parcel for row in result.updated]
-    if created:
-        bulk_create_with_history(
-            created, Parcel, batch_size=WRITE_BATCH, default_user=user, default_date=now
-        )
-    if updated:
-        changed = set()
-        for parcel in updated:
-            changed.update(parcel._ledger_changed)
-            parcel.version += 1
-            parcel.updated_at = now
-        fields = sorted(changed) + ["version", "updated_at"]
-        bulk_update_with_history(
-            updated, Parcel, fields, batch_size=WRITE_BATCH, default_user=user, default_date=now
-        )
+def _write(result, user, reason):
+    """Save the planned rows through the ledger's service, in batches, with their change history."""
+    changed = set()
+    for row in result.updated:
+        changed.update(row.parcel._ledger_changed)
+    services.parcel_bulk_save(
+        created=[row.parcel for row in result.created],
+        updated=[row.parcel for row in result.updated],
+        fields=sorted(changed),
+        user=user,
+        reason=reason,
+    )
 
 
-def ledger_import(*, source, kind, county, user=None, dry_run=False):
+def ledger_import(*, source, kind=None, county, user=None, dry_run=False, reason="Excel 台账导入"):
     """Create and update a county's parcels from its Excel ledger (DOMAIN.md §5): every row or none.
 
-    Rows are matched to parcels by county and 地块编号. A dry run judges everything and writes nothing.
-    The result lists each row's action, or every refusal (file, row and column) with nothing written.
+    Rows are matched to parcels by county and 地块编号. ``kind`` None reads whichever ledger the file
+    holds. A dry run judges everything and writes nothing. The result lists each row's action, or
+    every refusal (file, or row and column) with nothing written.
     """
     try:
         sheet = read_ledger(source, kind=kind)
     except LedgerFileError as error:
-        return ImportResult(kind=kind, county=county, dry_run=dry_run, errors=[LedgerError(None, None, str(error))])
+        return ImportResult(
+            kind=kind, county=county, dry_run=dry_run, errors=[LedgerError(None, None, str(error))]
+        )
     with translation.override("zh-hans"):
         if dry_run:
             return _plan(sheet, county=county, user=user, lock=False, dry_run=True)
         try:
-            return _import(sheet, county=county, user=user)
-        except IntegrityError:
+            return _import(sheet, county=county, user=user, reason=reason)
+        except (IntegrityError, StaleVersion):
             # Someone changed the county's ledger between the checks and the write: nothing was saved.
             message = "保存时与其他用户同时进行的修改冲突，本次没有导入任何数据；请重新导入。"
-            return ImportResult(kind=kind, county=county, dry_run=False, errors=[LedgerError(None, None, message)])
+            return ImportResult(
+                kind=sheet.kind,
+                county=county,
+                dry_run=False,
+                errors=[LedgerError(None, None, message)],
+                conflict=True,
+            )
 
 
 @transaction.atomic
-def _import(sheet, *, county, user):
+def _import(sheet, *, county, user, reason):
     result = _plan(sheet, county=county, user=user, lock=True, dry_run=False)
     if result.ok:
-        _write(result, user)
+        _write(result, user, reason)
     return result
 
 
@@ -1013,19 +1058,22 @@ def _data_row(sheet, parcel, columns):
             row.append(cell)
         elif column.reader in ("area", "decimal"):
             cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = NUMBER_FORMATS["area"] if column.reader == "area" else NUMBER_FORMATS["decimal"]
+            cell.number_format = (
+                NUMBER_FORMATS["area"] if column.reader == "area" else NUMBER_FORMATS["decimal"]
+            )
             row.append(cell)
         else:
             row.append(value)  # dates get their yyyy-mm-dd format from openpyxl
     return row
 
 
-def write_ledger(target, sheets, *, towns=(), units=()):
+def write_ledger(target, sheets, *, towns=(), units=(), notes=()):
     """Write ledger sheets into ``target`` (a path or binary file) as .xlsx, one sheet per kind.
 
     ``sheets`` is a sequence of (kind, parcels); parcels may be a queryset, read in chunks, with
     county, town and responsible unit selected. Rows stream through openpyxl's write-only mode.
-    ``towns`` and ``units`` (names) add drop-down lists for those columns, as in a county's template.
+    ``towns`` and ``units`` (names) add drop-down lists for those columns, as in a county's template;
+    ``notes`` adds a sheet 填表说明 with one note per line.
     """
     workbook = Workbook(write_only=True)
     lists_title = "选项" if (towns or units) else None
@@ -1048,13 +1096,34 @@ def write_ledger(target, sheets, *, towns=(), units=()):
                     units[index] if index < len(units) else None,
                 ]
             )
+    if notes:
+        sheet = workbook.create_sheet(title="填表说明")
+        sheet.column_dimensions["A"].width = 110
+        title = WriteOnlyCell(sheet, value="填表说明")
+        title.font = HEADER_FONT
+        sheet.append([title])
+        for number, note in enumerate(notes, 1):
+            sheet.append([f"{number}. {note}"])
     workbook.save(target)
 
 
 def write_template(target, kinds, *, towns=(), units=()):
     """An empty ledger per kind with its headers and drop-down lists, and a sheet on how to fill it in."""
-    workbook_sheets = [(kind, []) for kind in kinds]
-    write_ledger(target, workbook_sheets, towns=towns, units=units)
+    write_ledger(
+        target, [(kind, []) for kind in kinds], towns=towns, units=units, notes=template_notes(kinds)
+    )
+
+
+def county_choices(county, user=None):
+    """The names a county's template offers in its drop-downs: its towns (and zones), and its units."""
+    towns = Region.objects.filter(parent=county, level__in=SUBCOUNTY_LEVELS).order_by("code")
+    units = Unit.objects.filter(region=county)
+    if user is not None:
+        units = units.visible_to(user)
+    return (
+        [town.name for town in towns],
+        list(units.order_by("order", "id").values_list("name", flat=True)),
+    )
 
 
 def template_notes(kinds):
@@ -1069,7 +1138,9 @@ def template_notes(kinds):
     for kind in kinds:
         for column in COLUMNS[kind]:
             if column.reader == "choice":
-                notes.append(f"{ParcelKind(kind).label}·{column.label}：{'、'.join(choice_labels(column, kind))}。")
+                notes.append(
+                    f"{ParcelKind(kind).label}·{column.label}：{'、'.join(choice_labels(column, kind))}。"
+                )
     return notes
 
 

@@ -5,6 +5,8 @@ saving at once cannot together dispose of more than the parcel's area.
 """
 
 from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from landtrack.services import StaleVersion, attribute_to
 
@@ -17,6 +19,7 @@ __all__ = [
     "parcel_create",
     "parcel_update",
     "parcel_delete",
+    "parcel_bulk_save",
     "disposal_save",
     "disposal_record",
     "disposal_update",
@@ -138,3 +141,48 @@ def progress_note_delete(*, note, user=None):
     """Remove a progress note."""
     attribute_to(note, user)
     note.delete()
+
+
+# Rows per INSERT/UPDATE statement of a batch write (SQLite lowers it further to its parameter limit).
+BULK_BATCH = 500
+
+
+@transaction.atomic
+def parcel_bulk_save(*, created=(), updated=(), fields=(), user=None, reason=""):
+    """Save many ledger lines at once (the Excel import), each with its entry in the change history.
+
+    Every parcel must already have passed ``full_clean()``. Updated parcels are locked and must still
+    carry their stored version, else StaleVersion and nothing is written; only ``fields`` are written,
+    so the disposed area stays the database's. Statements go in batches of BULK_BATCH rows.
+    """
+    now = timezone.now()
+    author = user if user is not None and user.is_authenticated else None
+    if updated:
+        stored = dict(
+            Parcel.objects.select_for_update()
+            .filter(pk__in=[parcel.pk for parcel in updated])
+            .values_list("pk", "version")
+        )
+        for parcel in updated:
+            if stored.get(parcel.pk) != parcel.version:
+                raise StaleVersion(stored.get(parcel.pk))
+            parcel.version += 1
+            parcel.updated_at = now
+        bulk_update_with_history(
+            updated,
+            Parcel,
+            [*fields, "version", "updated_at"],
+            batch_size=BULK_BATCH,
+            default_user=author,
+            default_change_reason=reason,
+            default_date=now,
+        )
+    if created:
+        bulk_create_with_history(
+            list(created),
+            Parcel,
+            batch_size=BULK_BATCH,
+            default_user=author,
+            default_change_reason=reason,
+            default_date=now,
+        )
