@@ -31,6 +31,8 @@ __all__ = [
     "ParsedFile",
     "epsg_for_zone",
     "zone_width",
+    "zone_for_meridian",
+    "zone_containing",
     "read_boundary_file",
     "write_boundary_file",
     "ExportParcel",
@@ -38,6 +40,7 @@ __all__ = [
     "area_differs",
     "AreaCheck",
     "area_check",
+    "declared_area_warning",
     "square_metres_to_mu",
 ]
 
@@ -233,6 +236,10 @@ def format_percent(value):
     return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}"
 
 
+def format_hectares(value):
+    return f"{Decimal(value).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP):.4f}"
+
+
 def format_mu(value):
     return f"{Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}"
 
@@ -300,30 +307,34 @@ class ParsedParcel:
             "land_class": self.land_class,
         }
 
-    def area_warnings(self, declared_mu=None):
-        """The 1 % checks: computed area against the file's own area and against the ledger's area."""
+    def file_area_warning(self):
+        """The 1 % check of the computed area against the file's own 地块面积 (公顷), or None."""
         if self.area_m2 is None:
-            return []
-        check = area_check(area_m2=self.area_m2, declared_mu=declared_mu, file_area_ha=self.area_ha)
-        warnings = []
-        if check.file_mismatch:
-            warnings.append(
-                LineError(
-                    self.line,
-                    f"按坐标计算的面积 {format_mu(check.computed_mu)} 亩"
-                    f"（{self.area_m2 / SQUARE_METRES_PER_HECTARE:.4f} 公顷）与文件中的地块面积 {self.area_ha} 公顷"
-                    f"（{format_mu(check.file_mu)} 亩）相差 {format_percent(check.file_difference_percent)}%，超过 1%。",
-                )
-            )
-        if check.mismatch:
-            warnings.append(
-                LineError(
-                    None,
-                    f"按坐标计算的面积 {format_mu(check.computed_mu)} 亩与台账面积 {format_mu(check.declared_mu)} 亩"
-                    f"相差 {format_percent(check.difference_percent)}%，超过 1%，请核对。",
-                )
-            )
-        return warnings
+            return None
+        check = area_check(area_m2=self.area_m2, file_area_ha=self.area_ha)
+        if not check.file_mismatch:
+            return None
+        return LineError(
+            self.line,
+            f"按坐标计算的面积 {format_mu(check.computed_mu)} 亩"
+            f"（{format_hectares(self.area_m2 / SQUARE_METRES_PER_HECTARE)} 公顷）与文件中的地块面积 "
+            f"{self.area_ha} 公顷（{format_mu(check.file_mu)} 亩）相差 {format_percent(check.file_difference_percent)}%，"
+            "超过 1%。",
+        )
+
+
+def declared_area_warning(area_m2, declared_mu):
+    """The 1 % check of a computed area against the ledger's (declared) area, as a message, or None.
+
+    Not stored with the boundary: the ledger's area may change after the upload.
+    """
+    check = area_check(area_m2=area_m2, declared_mu=declared_mu)
+    if not check.mismatch:
+        return None
+    return (
+        f"按坐标计算的面积 {format_mu(check.computed_mu)} 亩与台账面积 {format_mu(check.declared_mu)} 亩"
+        f"相差 {format_percent(check.difference_percent)}%，超过 1%，请核对。"
+    )
 
 
 @dataclass
@@ -500,6 +511,9 @@ class _Reader:
 
     def read_points_line(self, number, line):
         fields = [part.strip() for part in line.split(",")]
+        if len(fields) > 4 and not any(fields[4:]):
+            # "J1,1,3985000.000,37500000.000," — trailing commas add nothing.
+            fields = fields[:4]
         if fields and fields[-1] == "@":
             self.start_parcel(number, fields[:-1])
         elif line.endswith("@"):
@@ -647,14 +661,66 @@ def _check_header(reader, parsed):
                 f"几度分带为 {width}，但带号 {zone} 属于 {zone_width(zone)} 度带，按 {zone_width(zone)} 度带计算。",
             )
         )
-    return zone
+    if zone is not None:
+        return ZoneSource(zone, f"[属性描述] 的带号 {zone}")
+    meridian_key = next((key for key in parsed.header if "中央子午线" in key or "中央经线" in key), None)
+    if meridian_key is None:
+        return ZoneSource(None, "", width)
+    text = parsed.header[meridian_key]
+    match = NUMBER.search(text)
+    meridian = _decimal(match.group()) if match else None
+    zone = zone_for_meridian(meridian, width or 3) if meridian is not None else None
+    if zone is None:
+        parsed.warnings.append(
+            LineError(
+                parsed.header_lines.get(meridian_key),
+                f"{meridian_key}“{_short(text)}”不是 {width or 3} 度带的中央子午线，未采用。",
+            )
+        )
+        return ZoneSource(None, "", width)
+    return ZoneSource(
+        zone, f"[属性描述] 的{meridian_key} {meridian}°（{zone_width(zone)} 度带第 {zone} 带）"
+    )
 
 
-def read_boundary_file(content):
+@dataclass(frozen=True)
+class ZoneSource:
+    """The projection zone a file's header names (or implies), and how, for a warning that uses it."""
+
+    zone: int | None
+    how: str
+    width: int | None = None
+
+
+def zone_for_meridian(meridian, width=3):
+    """The 3° or 6° zone whose central meridian is ``meridian`` degrees east, or None."""
+    meridian = Decimal(meridian)
+    if meridian != meridian.to_integral_value():
+        return None
+    degrees = int(meridian)
+    if width == 3 and degrees % 3 == 0:
+        zone = degrees // 3
+    elif width == 6 and (degrees + 3) % 6 == 0:
+        zone = (degrees + 3) // 6
+    else:
+        return None
+    return zone if valid_zone(zone) and zone_width(zone) == width else None
+
+
+def zone_containing(lng, width=3):
+    """The 3° or 6° zone in which longitude ``lng`` (degrees east) lies, or None outside China's zones."""
+    lng = float(lng)
+    zone = math.floor(lng / 3 + 0.5) if width == 3 else math.floor(lng / 6) + 1
+    return zone if valid_zone(zone) and zone_width(zone) == width else None
+
+
+def read_boundary_file(content, *, near_lng=None):
     """Read a coordinate file (bytes) into its parcels, checked and transformed.
 
     Raises BoundaryFileError listing every line that cannot be read. A parcel that can be read but not
     stored (self-intersecting, a hole outside, no zone …) keeps its reasons in ``parcel.errors``.
+    ``near_lng`` (e.g. the ledger's centre longitude of the parcel) gives the zone, with a warning, when
+    neither the eastings' prefix nor the header names one.
     """
     if not isinstance(content, bytes | bytearray):
         raise TypeError("content must be bytes")
@@ -673,15 +739,22 @@ def read_boundary_file(content):
     text, encoding = decode(bytes(content))
     reader = _Reader(text, encoding)
     parsed = reader.read()
-    header_zone = _check_header(reader, parsed)
+    source = _check_header(reader, parsed)
     if reader.errors:
         raise BoundaryFileError(reader.errors)
+    if source.zone is None and near_lng is not None:
+        width = source.width or 3
+        zone = zone_containing(near_lng, width)
+        if zone is not None:
+            source = ZoneSource(
+                zone, f"地块中心点经度 {Decimal(near_lng):f}° 所在的 {width} 度带第 {zone} 带", width
+            )
     for parcel in parsed.parcels:
-        _build_parcel(parcel, header_zone)
+        _build_parcel(parcel, source)
     return parsed
 
 
-def _build_parcel(parcel, header_zone):
+def _build_parcel(parcel, source):
     """Group the points into closed rings, find the zone, transform, validate and measure one parcel."""
     if not parcel.points:
         parcel.errors.append(LineError(parcel.line, f"地块“{parcel.code}”没有界址点。"))
@@ -690,7 +763,7 @@ def _build_parcel(parcel, header_zone):
     if parcel.errors:
         return
     _check_count(parcel, rings)
-    if not _assign_zone(parcel, header_zone):
+    if not _assign_zone(parcel, source):
         return
     for ring in rings:
         first, last = ring.points[0], ring.points[-1]
@@ -707,8 +780,10 @@ def _build_parcel(parcel, header_zone):
     if not _validate_geometry(parcel):
         return
     parcel.area_m2 = _area_m2(parcel.rings)
-    if parcel.area_m2 <= 0:
-        parcel.errors.append(LineError(parcel.line, "地块面积为 0，界址点不能构成面。"))
+    if parcel.area_mu <= 0:
+        parcel.errors.append(
+            LineError(parcel.line, f"按坐标计算的地块面积只有 {parcel.area_m2} 平方米，界址点不能构成地块。")
+        )
 
 
 def _group_rings(parcel):
@@ -757,8 +832,9 @@ def _check_count(parcel, rings):
         )
 
 
-def _assign_zone(parcel, header_zone):
+def _assign_zone(parcel, source):
     """Give every Y its zone prefix; record the zone and its EPSG code."""
+    header_zone = source.zone
     prefixed = [point.y >= ZONE_FACTOR for point in parcel.points]
     first = parcel.points[0]
     if all(prefixed):
@@ -776,15 +852,16 @@ def _assign_zone(parcel, header_zone):
             parcel.errors.append(
                 LineError(
                     first.line,
-                    f"Y 坐标 {first.y} 的带号前缀 {zone} 不是我国范围内的 3 度带（25–45）或 6 度带（13–23）带号。",
+                    f"Y 坐标 {first.y} 的带号前缀 {zone} 不是我国范围内的 3 度带（25–45）或 6 度带（13–23）带号"
+                    + ("；X 与 Y 可能颠倒（X 为北坐标，Y 为东坐标）。" if first.x < ZONE_FACTOR else "。"),
                 )
             )
             return False
-        if header_zone is not None and header_zone != zone:
+        if header_zone is not None and header_zone != zone and source.how.startswith("[属性描述]"):
             parcel.warnings.append(
                 LineError(
                     first.line,
-                    f"Y 坐标的带号前缀为 {zone}，与 [属性描述] 的带号 {header_zone} 不同，按坐标前缀计算。",
+                    f"Y 坐标的带号前缀为 {zone}，与 {source.how} 不同，已按坐标前缀计算。",
                 )
             )
     elif not any(prefixed):
@@ -798,9 +875,7 @@ def _assign_zone(parcel, header_zone):
             )
             return False
         zone = header_zone
-        parcel.warnings.append(
-            LineError(first.line, f"Y 坐标没有带号前缀，按 [属性描述] 的带号 {zone} 计算。")
-        )
+        parcel.warnings.append(LineError(first.line, f"Y 坐标没有带号前缀，已按 {source.how} 计算。"))
         for point in parcel.points:
             point.y = point.y + zone * ZONE_FACTOR
     else:
