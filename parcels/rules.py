@@ -43,12 +43,8 @@ class Flag:
     since: datetime.date | None  # the first day the flag holds (or, for a warning, the day it turns)
 
 
-def with_rule_facts(parcels, as_of):
-    """Annotate what the rules need as of a date, without a query per parcel.
-
-    ``disposed_as_of``: the area disposed of by disposals dated on or before the date;
-    ``started_as_of``: whether construction was recorded as started by then.
-    """
+def with_disposed_as_of(parcels, as_of):
+    """Annotate ``disposed_as_of``: the area taken off each parcel by disposals dated on or before the date."""
     disposed = (
         Disposal.objects.filter(parcel_id=OuterRef("pk"), date__lte=as_of)
         .order_by()
@@ -56,13 +52,21 @@ def with_rule_facts(parcels, as_of):
         .annotate(total=Sum("area_mu"))
         .values("total")
     )
+    return parcels.annotate(
+        disposed_as_of=Coalesce(Subquery(disposed, output_field=AREA), Value(ZERO), output_field=AREA)
+    )
+
+
+def with_rule_facts(parcels, as_of):
+    """Annotate what the rules need as of a date, without a query per parcel.
+
+    ``disposed_as_of``: the area disposed of by disposals dated on or before the date;
+    ``started_as_of``: whether construction was recorded as started by then.
+    """
     started = Disposal.objects.filter(
         parcel_id=OuterRef("pk"), date__lte=as_of, method=DisposalMethod.CONSTRUCTION_STARTED
     )
-    return parcels.annotate(
-        disposed_as_of=Coalesce(Subquery(disposed, output_field=AREA), Value(ZERO), output_field=AREA),
-        started_as_of=Exists(started),
-    )
+    return with_disposed_as_of(parcels, as_of).annotate(started_as_of=Exists(started))
 
 
 def flag_filter(flag, as_of):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,7 +19,9 @@ from django.utils import timezone
 from leadership.choices import RegionLevel
 from leadership.models import Region
 from leadership.scope import has_role, region_in_scope
+from parcels.choices import ParcelKind
 from parcels.models import Parcel
+from parcels.rules import with_disposed_as_of
 
 from .charts import completion_bar, completion_curve
 from .choices import KINDS_BY_CATEGORY, ProgressStatus
@@ -201,11 +203,19 @@ def county(request, county_code):
     kinds = {kind for row in rows for kind in KINDS_BY_CATEGORY[row.task.category]} or set(
         KINDS_BY_CATEGORY["both"]
     )
+    # Pending as of the date looked at: on the ledger by then (approved or supplied), area left after the
+    # disposals dated up to it.
+    on_ledger = Q(kind=ParcelKind.UNSUPPLIED, approval_date__lte=view.as_of) | Q(
+        kind=ParcelKind.IDLE, supply_date__lte=view.as_of
+    )
     pending = (
-        Parcel.objects.visible_to(request.user)
-        .filter(county=region, kind__in=kinds, disposed_area_mu__lt=F("area_mu"))
+        with_disposed_as_of(
+            Parcel.objects.visible_to(request.user).filter(on_ledger, county=region, kind__in=kinds),
+            view.as_of,
+        )
+        .filter(disposed_as_of__lt=F("area_mu"))
         .select_related("town", "responsible_unit")
-        .annotate(remaining=F("area_mu") - F("disposed_area_mu"))
+        .annotate(remaining=F("area_mu") - F("disposed_as_of"))
         .order_by("-remaining", "code")
     )
     pending = list(pending[: PENDING_LIMIT + 1])

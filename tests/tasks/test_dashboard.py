@@ -112,7 +112,28 @@ def test_the_county_page_has_breakdowns_forecast_and_pending_parcels(signed_in):
     (row,) = page.context["rows"]
     assert [m.met for m in row.milestones] == [False, None, None, None]
     assert "按乡镇（园区）" in html and "按责任单位" in html and "进度预测" in html
-    assert [p.code for p in page.context["pending"]] == ["AZ-XZ-003", "AZ-PW-004", "AZ-PW-003", "AZ-PW-005"]
+    # Pending on 20 June 2023, as of that date: AZ-PW-001 (12.40) was disposed of on 26 April; the others
+    # were disposed of later (or not yet), so their remaining areas then were their whole areas.
+    pending = [(p.code, p.remaining) for p in page.context["pending"]]
+    assert pending == [
+        ("AZ-PW-002", Decimal("18.80")),  # disposed of on 21 June, the day after
+        ("AZ-PW-003", Decimal("15.00")),  # 9.60 of it withdrawn on 15 August
+        ("AZ-XZ-001", Decimal("12.00")),  # construction started on 12 September
+        ("AZ-XZ-002", Decimal("11.50")),  # use adjusted on 20 November
+        ("AZ-XZ-003", Decimal("7.65")),
+        ("AZ-PW-004", Decimal("6.35")),
+        ("AZ-PW-005", Decimal("4.20")),
+    ]
+    # Read at the year's end, only what is still left then.
+    later = signed_in(Role.CITY_BUREAU, "141000").get(
+        "/dashboard/141026/", {"year": 2023, "as_of": "2023-12-31"}
+    )
+    assert [(p.code, p.remaining) for p in later.context["pending"]] == [
+        ("AZ-XZ-003", Decimal("7.65")),
+        ("AZ-PW-004", Decimal("6.35")),
+        ("AZ-PW-003", Decimal("5.40")),  # 15.00 − 9.60
+        ("AZ-PW-005", Decimal("4.20")),
+    ]
     assert "/admin/parcels/parcel/" in html
     assert "<script" not in html
 
@@ -137,3 +158,29 @@ def test_dashboard_query_counts_do_not_grow_with_counties(
     # … and on a county page: the county, the town/unit breakdown (2) and the pending parcels
     with django_assert_num_queries(11):
         client.get("/dashboard/141026/", {"year": 2023})
+
+
+def test_the_pace_forecast_on_the_county_page_worked_by_hand(signed_in):
+    client = signed_in(Role.CITY_BUREAU, "141000")
+    # 20 June 2023: in the 60 days since 21 April only AZ-PW-001's 12.40 (26 April) → 12.40 ÷ 60 = 0.20666…
+    # 亩/day ("0.21"). 50 % = 30 亩: 17.60 missing → 85.16… → 86 days → 14 Sept, after 30 June: 滞后风险.
+    # 85 % = 51: 38.60 → 186.77… → 187 days → 24 Dec. 100 % = 60: 47.60 → 230.32… → 231 days → 6 Feb 2024.
+    page = client.get("/dashboard/141026/", {"year": 2023, "as_of": "2023-06-20"})
+    (row,) = page.context["rows"]
+    assert [(f.due, f.expected, f.late) for f in row.forecasts] == [
+        (datetime.date(2023, 6, 30), datetime.date(2023, 9, 14), True),
+        (datetime.date(2023, 9, 30), datetime.date(2023, 12, 24), True),
+        (datetime.date(2023, 11, 30), datetime.date(2024, 2, 6), True),
+    ]
+    html = page.content.decode()
+    assert "0.21 亩/天" in html and "2023年9月14日" in html and html.count("滞后风险") == 3
+    # 30 June: 12.40 + 18.80 = 31.20 done; in the 60 days since 1 May, 18.80 → 0.31333… 亩/day.
+    # 85 % = 51: 19.80 missing → 63.19… → 64 days → 2 Sept, before 30 Sept: no risk.
+    # 100 % = 60: 28.80 → 91.91… → 92 days → 30 Sept, before 30 Nov: no risk.
+    page = client.get("/dashboard/141026/", {"year": 2023, "as_of": "2023-06-30"})
+    (row,) = page.context["rows"]
+    assert [(f.due, f.expected, f.late) for f in row.forecasts] == [
+        (datetime.date(2023, 9, 30), datetime.date(2023, 9, 2), False),
+        (datetime.date(2023, 11, 30), datetime.date(2023, 9, 30), False),
+    ]
+    assert "滞后风险</span>" not in page.content.decode()
