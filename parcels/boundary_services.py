@@ -16,6 +16,7 @@ from .boundaries import (
     BoundaryFileError,
     ExportParcel,
     LineError,
+    declared_area_warning,
     read_boundary_file,
     write_boundary_file,
     zone_width,
@@ -25,7 +26,10 @@ from .models import Parcel, ParcelBoundary
 __all__ = [
     "FileMatch",
     "boundary_for_parcel",
+    "boundary_warnings",
+    "file_warnings",
     "boundary_match_file",
+    "boundary_match_parcel",
     "boundary_save",
     "boundary_upload",
     "boundaries_import",
@@ -72,8 +76,12 @@ def boundary_for_parcel(parsed, parcel):
     )
 
 
-def _all_warnings(parsed, found, parcel, notes=()):
-    warnings = [*parsed.warnings, *notes, *found.warnings, *found.area_warnings(parcel.area_mu)]
+def file_warnings(parsed, found, notes=()):
+    """What was tolerated in reading one parcel of a file (and its file area check), as unique messages."""
+    warnings = [*parsed.warnings, *notes, *found.warnings]
+    file_area = found.file_area_warning()
+    if file_area is not None:
+        warnings.append(file_area)
     seen, unique = set(), []
     for warning in warnings:
         text = str(warning)
@@ -83,15 +91,17 @@ def _all_warnings(parsed, found, parcel, notes=()):
     return unique
 
 
-@transaction.atomic
-def boundary_save(*, parcel, found, parsed, file_name="", notes=(), user=None):
-    """Store (or replace) a parcel's boundary from one checked parcel of a coordinate file."""
-    if found.errors:
-        raise BoundaryFileError(found.errors)
-    # A boundary is part of the parcel: the parcel's row lock orders concurrent uploads.
-    locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
-    boundary = ParcelBoundary.objects.filter(parcel_id=locked.pk).first() or ParcelBoundary(parcel=locked)
-    boundary.parcel = locked
+def boundary_warnings(boundary, parcel):
+    """A stored boundary's warnings, and the area check against the parcel's ledger area as of now."""
+    warnings = list(boundary.warnings or [])
+    declared = declared_area_warning(boundary.area_m2, parcel.area_mu)
+    if declared is not None:
+        warnings.append(declared)
+    return warnings
+
+
+def _store(*, boundary, parcel, found, parsed, file_name, notes, user):
+    boundary.parcel = parcel
     boundary.zone = found.zone
     boundary.zone_width = zone_width(found.zone)
     boundary.epsg = found.epsg
@@ -106,7 +116,7 @@ def boundary_save(*, parcel, found, parsed, file_name="", notes=(), user=None):
     boundary.parcel_line = found.parcel_line()
     boundary.file_name = (file_name or "")[-255:]
     boundary.encoding = parsed.encoding
-    boundary.warnings = _all_warnings(parsed, found, locked, notes)
+    boundary.warnings = file_warnings(parsed, found, notes)
     boundary.uploaded_by = user if user is not None and user.is_authenticated else None
     boundary.uploaded_at = timezone.now()
     attribute_to(boundary, user)
@@ -114,9 +124,22 @@ def boundary_save(*, parcel, found, parsed, file_name="", notes=(), user=None):
     return boundary
 
 
+@transaction.atomic
+def boundary_save(*, parcel, found, parsed, file_name="", notes=(), user=None):
+    """Store (or replace) a parcel's boundary from one checked parcel of a coordinate file."""
+    if found.errors:
+        raise BoundaryFileError(found.errors)
+    # A boundary is part of the parcel: the parcel's row lock orders concurrent uploads.
+    locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
+    boundary = ParcelBoundary.objects.filter(parcel_id=locked.pk).first() or ParcelBoundary()
+    return _store(
+        boundary=boundary, parcel=locked, found=found, parsed=parsed, file_name=file_name, notes=notes, user=user
+    )
+
+
 def boundary_upload(*, parcel, content, file_name="", user=None):
     """Read a coordinate file and store the boundary of ``parcel`` from it (BoundaryFileError if it cannot)."""
-    parsed = read_boundary_file(content)
+    parsed = read_boundary_file(content, near_lng=parcel.center_lng)
     found, notes = boundary_for_parcel(parsed, parcel)
     if found.errors:
         raise BoundaryFileError(found.errors)
@@ -133,16 +156,43 @@ class FileMatch:
     parcel: Parcel | None
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    replaces: bool = False
+    notes: list = field(default_factory=list)
 
     @property
     def writable(self):
         return self.parcel is not None and not self.errors
 
 
+def _declared_warnings(found, parcel):
+    if parcel is None or found.area_m2 is None:
+        return []
+    declared = declared_area_warning(found.area_m2, parcel.area_mu)
+    return [] if declared is None else [declared]
+
+
+def boundary_match_parcel(*, parsed, parcel):
+    """The parcel of a file that belongs to one ledger line (see boundary_for_parcel), as a FileMatch."""
+    found, notes = boundary_for_parcel(parsed, parcel)
+    return FileMatch(
+        found=found,
+        parcel=parcel,
+        errors=[str(error) for error in found.errors],
+        warnings=file_warnings(parsed, found, notes) + _declared_warnings(found, parcel),
+        replaces=getattr(parcel, "boundary", None) is not None,
+        notes=notes,
+    )
+
+
 def boundary_match_file(*, parsed, parcels):
-    """Match each parcel of a file to a ledger line of ``parcels`` (a scoped queryset) by 地块编号, in one query."""
-    codes = [found.code for found in parsed.parcels if found.code]
-    ledger = {parcel.code: parcel for parcel in parcels.filter(code__in=codes)}
+    """Match each parcel of a file to a ledger line of ``parcels`` (a scoped queryset) by 地块编号, in one query.
+
+    ``parcels`` is limited to where the caller may write; the boundary each would replace is loaded with it.
+    """
+    codes = {found.code for found in parsed.parcels if found.code}
+    ledger = {
+        parcel.code: parcel for parcel in parcels.filter(code__in=codes).select_related("boundary")
+    }
     counts = {}
     for found in parsed.parcels:
         counts[found.code] = counts.get(found.code, 0) + 1
@@ -154,21 +204,43 @@ def boundary_match_file(*, parsed, parcels):
             errors.append(
                 str(LineError(found.line, f"文件中地块编号“{found.code}”出现了 {counts[found.code]} 次。"))
             )
-        warnings = _all_warnings(parsed, found, parcel) if parcel is not None else []
-        matches.append(FileMatch(found=found, parcel=parcel, errors=errors, warnings=warnings))
+        warnings = file_warnings(parsed, found) + _declared_warnings(found, parcel)
+        matches.append(
+            FileMatch(
+                found=found,
+                parcel=parcel,
+                errors=errors,
+                warnings=warnings,
+                replaces=parcel is not None and getattr(parcel, "boundary", None) is not None,
+            )
+        )
     return matches
 
 
 @transaction.atomic
 def boundaries_import(*, parsed, matches, file_name="", user=None):
-    """Store every matched, error-free parcel of a file; nothing is stored if a matched parcel has errors."""
+    """Store every matched parcel of a file; nothing is stored if a matched parcel cannot be.
+
+    Parcels of the file that match no ledger line are left out (the preview lists them).
+    """
     refused = [error for match in matches if match.parcel is not None for error in match.errors]
     if refused:
         raise BoundaryFileError([LineError(None, message) for message in refused])
+    writable = [match for match in matches if match.writable]
+    ids = [match.parcel.pk for match in writable]
+    locked = Parcel.objects.select_for_update().in_bulk(ids)
+    stored = {boundary.parcel_id: boundary for boundary in ParcelBoundary.objects.filter(parcel_id__in=ids)}
     return [
-        boundary_save(parcel=match.parcel, found=match.found, parsed=parsed, file_name=file_name, user=user)
-        for match in matches
-        if match.writable
+        _store(
+            boundary=stored.get(match.parcel.pk) or ParcelBoundary(),
+            parcel=locked[match.parcel.pk],
+            found=match.found,
+            parsed=parsed,
+            file_name=file_name,
+            notes=(),
+            user=user,
+        )
+        for match in writable
     ]
 
 

@@ -67,6 +67,7 @@ def parcel_feature(parcel, *, with_warnings=False):
         "kind": parcel.kind,
         "status": parcel.status,
         "area_mu": _area(parcel.area_mu),
+        "area_mu_declared": _area(parcel.area_mu),
         "disposed_area_mu": _area(parcel.disposed_area_mu),
         "remaining_area_mu": _area(parcel.remaining_area_mu),
         **boundary_figures(parcel, boundary),
@@ -75,7 +76,7 @@ def parcel_feature(parcel, *, with_warnings=False):
         "uploaded_at": boundary.uploaded_at.isoformat() if boundary else None,
     }
     if with_warnings:
-        properties["warnings"] = list(boundary.warnings) if boundary else []
+        properties["warnings"] = boundary_services.boundary_warnings(boundary, parcel) if boundary else []
     return {
         "type": "Feature",
         "id": parcel.pk,
@@ -132,7 +133,6 @@ UPLOAD_RESULT = {
 }
 POLYGON = {
     "type": "object",
-    "nullable": True,
     "description": "GeoJSON Polygon，经纬度（CGCS2000，EPSG 4490），[经度, 纬度]；外圈逆时针，内圈顺时针",
     "properties": {
         "type": {"type": "string", "enum": ["Polygon"]},
@@ -154,7 +154,8 @@ FEATURE_PROPERTIES = {
         "town_name": {"type": "string", "nullable": True},
         "kind": {"type": "string", "enum": ParcelKind.values},
         "status": {"type": "string", "enum": ParcelStatus.values},
-        "area_mu": AREA,
+        "area_mu": {**AREA, "description": "台账面积（亩）"},
+        "area_mu_declared": {**AREA, "description": "台账面积（亩），同 area_mu，与上传结果的字段同名"},
         "disposed_area_mu": AREA,
         "remaining_area_mu": AREA,
         "area_mu_computed": AREA,
@@ -302,7 +303,7 @@ class ParcelBoundaryView(ParcelScopedView):
                 "area_mu_declared": _area(parcel.area_mu),
                 "difference_percent": figures["difference_percent"],
                 "area_mu_file": figures["area_mu_file"],
-                "warnings": boundary.warnings,
+                "warnings": boundary_services.boundary_warnings(boundary, parcel),
             }
         )
 
@@ -364,8 +365,8 @@ class ParcelGeoJSONView(ParcelListView):
         operation_id="parcels_geojson",
         summary="地块边界（GeoJSON FeatureCollection）",
         description=(
-            "调用者范围内的全部地块（可按县、乡镇、类型、处置状态筛选），每个地块一个 Feature，properties 中有 "
-            "status（pending/partial/disposed）和面积核对结果；尚未上传界址坐标的地块 geometry 为 null。"
+            "调用者范围内已上传界址坐标的地块（可按县、乡镇、类型、处置状态筛选），每个地块一个 Feature，"
+            "properties 中有 status（pending/partial/disposed）和面积核对结果；尚未上传界址坐标的地块不在其中。"
             "经纬度（CGCS2000，EPSG 4490）。"
         ),
         parameters=FILTER_PARAMETERS,
@@ -375,7 +376,7 @@ class ParcelGeoJSONView(ParcelListView):
         },
     )
     def get(self, request):
-        parcels = self.filter_queryset(self.get_queryset())
+        parcels = self.filter_queryset(self.get_queryset()).filter(boundary__isnull=False)
         return Response(
             {
                 "type": "FeatureCollection",
