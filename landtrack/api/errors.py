@@ -51,4 +51,8 @@ def exception_handler(exc, context):
             {api_settings.NON_FIELD_ERRORS_KEY: ["请求数据无法解析，请提交有效的 JSON。"]},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(exc, exceptions.ValidationError) and not isinstance(exc.detail, dict):
+        # A bare list of messages (DRF raises some that way) still answers as {"field": [...]}.
+        detail = exc.detail if isinstance(exc.detail, list) else [exc.detail]
+        exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: detail})
     return drf_exception_handler(exc, context)

@@ -1,11 +1,15 @@
 """Serializer fields for the API contract's numbers and codes (API.md, Conventions)."""
 
+import re
 from decimal import ROUND_HALF_UP
 
+from django.db import models
 from rest_framework import serializers
 
 from landtrack.numbers import area_2, rate_2
 from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS
+
+REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
 
 DECIMAL_MESSAGES = {
     "invalid": "请填写有效的数字。",
@@ -63,11 +67,16 @@ class ExactDecimalField(serializers.DecimalField):
 
 
 class RegionCodeField(serializers.SlugRelatedField):
-    """A region referred to by its code (``"141026"``), never by database id."""
+    """A region referred to by its code (``"141026"``), never by database id.
+
+    Anything but a string of 6 or 9 digits is refused before the database is asked, and only such a
+    well-formed code is ever repeated back in a message.
+    """
 
     default_error_messages = {
         "does_not_exist": "区划代码“{value}”不存在或不可用。",
         "invalid": "区划代码应为字符串。",
+        "malformed": "区划代码应为 6 位或 9 位数字。",
     }
 
     def __init__(self, **kwargs):
@@ -77,4 +86,29 @@ class RegionCodeField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data.strip())
+        code = data.strip()
+        if not REGION_CODE.fullmatch(code):
+            self.fail("malformed")
+        return super().to_internal_value(code)
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must arrive as a JSON string: a number is refused rather than turned into text,
+    so that a code such as ``"0012"`` sent as ``12`` cannot silently lose its leading zeros."""
+
+    default_error_messages = {"invalid": "请填写文本（JSON 字符串）。"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text fields take strings only (see :class:`StrictCharField`)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }

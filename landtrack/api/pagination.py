@@ -1,10 +1,27 @@
+import re
+
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+PAGE_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 class Pagination(PageNumberPagination):
-    """``{"count", "next", "previous", "results"}`` with ``?page=`` and ``?page_size=`` (at most 500)."""
+    """``{"count", "next", "previous", "results"}`` with ``?page=`` and ``?page_size=`` (at most 500).
+
+    A page that is not a positive whole number is bad input (400); a page past the last one is not
+    there (404), as in DRF. A ``page_size`` that is not a positive number falls back to 50.
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
-    invalid_page_message = "页码无效。"
+    invalid_page_message = "页码超出范围。"
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        if not PAGE_NUMBER.fullmatch(raw) or int(raw) < 1:
+            raise ValidationError({self.page_query_param: ["页码应为正整数。"]})
+        return int(raw)

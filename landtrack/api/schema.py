@@ -18,7 +18,7 @@ DESCRIPTIONS = {
     "400": "请求数据有误（字段级中文错误信息），未作任何修改。",
     "401": "未提供或提供了无效的认证信息。",
     "403": "已登录，但角色或所属区划不允许此操作。",
-    "404": "对象不存在，或不在调用者的数据范围内。",
+    "404": "对象不存在，或不在调用者的数据范围内；列表的页码超出范围时也答 404。",
     "409": "与已保存的数据冲突，未作修改。",
     "412": "If-Match 与当前 ETag 不符：记录已被他人修改，未作修改。",
     "429": "登录失败次数过多，账号在该地址被暂时锁定。",
@@ -31,7 +31,13 @@ def error_response(code):
 
 
 class LandTrackAutoSchema(AutoSchema):
-    """Adds 400/401/403/404 (and a view's declared 409/412) to every API operation."""
+    """Adds the errors each API operation really answers with to its documented responses.
+
+    Every operation: 401 and 403 (a view may narrow that with ``error_codes``). A path with an id: 404.
+    A body: 400. A list: 400 (a bad filter or parameter), unless the view names the action in
+    ``plain_read_actions`` (it reads no parameter); paginated, also 404 (a page past the last).
+    Plus what a view declares per action in ``action_error_codes`` (409, 412).
+    """
 
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
@@ -41,9 +47,14 @@ class LandTrackAutoSchema(AutoSchema):
         method = self.method.upper()
         if "{" in self.path:
             codes.add("404")
-        if method in ("POST", "PUT", "PATCH") or (method == "GET" and self._is_list_view()):
+        if method in ("POST", "PUT", "PATCH"):
             codes.add("400")
-        codes |= set(getattr(self.view, "action_error_codes", {}).get(getattr(self.view, "action", None), ()))
+        action = getattr(self.view, "action", None)
+        if method == "GET" and self._is_list_view() and action not in getattr(self.view, "plain_read_actions", ()):
+            codes.add("400")
+            if self._get_paginator() is not None:
+                codes.add("404")
+        codes |= set(getattr(self.view, "action_error_codes", {}).get(action, ()))
         responses = operation.setdefault("responses", {})
         for code in sorted(codes):
             responses.setdefault(code, error_response(code))

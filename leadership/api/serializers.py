@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
-from landtrack.api.fields import RegionCodeField
+from landtrack.api.fields import ModelSerializer, RegionCodeField
 
 from ..models import GroupMember, LeadershipGroup, Region, Unit
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(ModelSerializer):
     parent = RegionCodeField(read_only=True)
 
     class Meta:
@@ -13,7 +13,7 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "level", "parent"]
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(ModelSerializer):
     region = RegionCodeField(read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
 
@@ -22,7 +22,7 @@ class UnitSerializer(serializers.ModelSerializer):
         fields = ["id", "region", "region_name", "name", "kind", "duties"]
 
 
-class GroupMemberSerializer(serializers.ModelSerializer):
+class GroupMemberSerializer(ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
 
     class Meta:
@@ -30,7 +30,7 @@ class GroupMemberSerializer(serializers.ModelSerializer):
         fields = ["order", "role", "name", "title", "unit", "unit_name"]
 
 
-class LeadershipGroupSerializer(serializers.ModelSerializer):
+class LeadershipGroupSerializer(ModelSerializer):
     region = RegionCodeField(read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
     office_unit_name = serializers.CharField(source="office_unit.name", read_only=True, default=None)

@@ -2,7 +2,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from landtrack.api.fields import AreaField, ExactDecimalField, RegionCodeField
+from landtrack.api.fields import AreaField, ExactDecimalField, ModelSerializer, RegionCodeField
 from leadership.choices import RegionLevel
 from leadership.models import Region, Unit
 
@@ -11,7 +11,7 @@ from ..models import Disposal, Parcel
 from ..rules import idle_fee, parcel_flags, with_rule_facts
 
 
-class ParcelSerializer(serializers.ModelSerializer):
+class ParcelSerializer(ModelSerializer):
     county = RegionCodeField(queryset=Region.objects.filter(level=RegionLevel.COUNTY))
     county_name = serializers.CharField(source="county.name", read_only=True)
     town = RegionCodeField(
@@ -111,7 +111,7 @@ class ParcelSerializer(serializers.ModelSerializer):
         return None
 
 
-class DisposalSerializer(serializers.ModelSerializer):
+class DisposalSerializer(ModelSerializer):
     area_mu = AreaField()
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 

@@ -16,9 +16,10 @@ urlpatterns = [
     *boundary_urls.urlpatterns,
     *rules_urls.urlpatterns,
     *router.urls,
-    re_path(rf"^parcels/(?P<parcel_pk>{ID_PATTERN})/disposals/$", disposal_list, name="parcel-disposal-list"),
+    # Named as API.md writes them: /parcels/{id}/disposals/{did}/.
+    re_path(rf"^parcels/(?P<id>{ID_PATTERN})/disposals/$", disposal_list, name="parcel-disposal-list"),
     re_path(
-        rf"^parcels/(?P<parcel_pk>{ID_PATTERN})/disposals/(?P<pk>{ID_PATTERN})/$",
+        rf"^parcels/(?P<id>{ID_PATTERN})/disposals/(?P<did>{ID_PATTERN})/$",
         disposal_detail,
         name="parcel-disposal-detail",
     ),

@@ -1,18 +1,18 @@
-import re
-
 import django_filters
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import DateField
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from landtrack.api.errors import Conflict, PreconditionFailed
-from landtrack.api.views import ScopedViewSetMixin
+from landtrack.api.errors import Conflict
+from landtrack.api.schema import error_openapi
+from landtrack.api.views import ETAG, IF_MATCH, ScopedViewSetMixin, VersionedViewSetMixin
+from leadership.models import Unit
 
 from .. import services
 from ..choices import ParcelFlag, ParcelKind, ParcelStatus
@@ -23,35 +23,30 @@ from .serializers import DisposalSerializer, HistoryEntrySerializer, ParcelSeria
 
 # Ids are at most 18 digits; anything longer is not a route (404), not a database overflow.
 ID_PATTERN = r"\d{1,18}"
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
+AS_OF = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATE,
+    OpenApiParameter.QUERY,
     required=False,
-    description="GET 返回的 ETag；与当前版本不符时答 412，不作任何修改。",
+    description="flags 与 idle_fee_wan 的判断日期（YYYY-MM-DD），默认今天（Asia/Shanghai）。",
 )
+PARCEL_PATH = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="地块 id")
+DISPOSAL_PATH = OpenApiParameter("did", OpenApiTypes.INT, OpenApiParameter.PATH, description="处置记录 id")
 
 
-def parcel_etag(parcel):
-    return f'"parcel-{parcel.pk}-v{parcel.version}"'
-
-
-def expected_version(request, parcel):
-    """The version named by If-Match: None when absent or ``*``; 412 when it is not this parcel's."""
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
-        return None
-    for tag in header.split(","):
-        match = re.fullmatch(r'\s*(?:W/)?"parcel-(\d+)-v(\d+)"\s*', tag)
-        if match and int(match.group(1)) == parcel.pk:
-            return int(match.group(2))
-    raise PreconditionFailed()
+def units_in_scope(request):
+    """The responsible units the caller may filter by: only those of their own scope."""
+    if request is None:
+        return Unit.objects.none()
+    return Unit.objects.visible_to(request.user)
 
 
 class ParcelFilter(django_filters.FilterSet):
     county = django_filters.CharFilter(field_name="county__code", label="县（市、区）代码")
     town = django_filters.CharFilter(field_name="town__code", label="乡镇（园区）代码")
     kind = django_filters.ChoiceFilter(choices=ParcelKind.choices)
+    # Only the caller's units: an id from another county is refused like one that does not exist.
+    responsible_unit = django_filters.ModelChoiceFilter(queryset=units_in_scope, label="责任单位 id")
     status = django_filters.ChoiceFilter(
         choices=ParcelStatus.choices, method="filter_status", label="处置状态"
     )
@@ -76,17 +71,24 @@ class ParcelFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    retrieve=extend_schema(description="带 ETag 响应头；修改或删除时以 If-Match 回传。"),
-    update=extend_schema(parameters=[IF_MATCH]),
-    partial_update=extend_schema(parameters=[IF_MATCH]),
+    list=extend_schema(parameters=[AS_OF]),
+    retrieve=extend_schema(
+        parameters=[AS_OF, ETAG],
+        description="带 ETag 响应头；修改或删除时以 If-Match 回传。",
+        responses={200: ParcelSerializer, 400: error_openapi("400")},
+    ),
+    create=extend_schema(parameters=[AS_OF]),
+    update=extend_schema(parameters=[IF_MATCH, AS_OF, ETAG]),
+    partial_update=extend_schema(parameters=[IF_MATCH, AS_OF, ETAG]),
     destroy=extend_schema(parameters=[IF_MATCH], description="已有处置记录的地块不能删除（409）。"),
 )
-class ParcelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+class ParcelViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """Ledger lines (地块) of the caller's counties."""
 
     queryset = Parcel.objects.select_related("county", "town")
     serializer_class = ParcelSerializer
     write_label = "parcels.parcel"
+    etag_prefix = "parcel"
     filterset_class = ParcelFilter
     search_fields = [
         "code",
@@ -106,6 +108,7 @@ class ParcelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         "partial_update": ["412"],
         "destroy": ["409", "412"],
     }
+    plain_read_actions = ("history",)
 
     def rules_as_of(self):
         """?as_of= for the rule flags (default today); a bad date is a 400 naming the field."""
@@ -128,52 +131,41 @@ class ParcelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         context["as_of"] = self.rules_as_of()
         return context
 
-    def retrieve(self, request, *args, **kwargs):
-        parcel = self.get_object()
-        response = Response(self.get_serializer(parcel).data)
-        response["ETag"] = parcel_etag(parcel)
-        return response
-
     def perform_create(self, serializer):
         self.check_region_writable(serializer.validated_data["county"])
-        serializer.instance = services.parcel_save(
-            parcel=Parcel(**serializer.validated_data), user=self.request.user
-        )
+        parcel = services.parcel_save(parcel=Parcel(**serializer.validated_data), user=self.request.user)
+        serializer.instance = self.get_queryset().get(pk=parcel.pk)
 
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        parcel = self.get_object()
-        version = expected_version(request, parcel)
-        serializer = self.get_serializer(parcel, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
+    def perform_update(self, serializer):
+        parcel = serializer.instance
         county = serializer.validated_data.get("county")
         if county is not None and county.pk != parcel.county_id:
             self.check_region_writable(county)
         for name, value in serializer.validated_data.items():
             setattr(parcel, name, value)
-        services.parcel_save(parcel=parcel, user=request.user, expected_version=version)
-        parcel = self.get_queryset().get(pk=parcel.pk)
-        response = Response(self.get_serializer(parcel).data)
-        response["ETag"] = parcel_etag(parcel)
-        return response
+        services.parcel_save(parcel=parcel, user=self.request.user, expected_version=self.if_match_version)
+        serializer.instance = self.saved_object = self.get_queryset().get(pk=parcel.pk)
 
-    def destroy(self, request, *args, **kwargs):
-        parcel = self.get_object()
-        version = expected_version(request, parcel)
+    def perform_destroy(self, parcel):
         try:
-            services.parcel_delete(parcel=parcel, user=request.user, expected_version=version)
+            services.parcel_delete(parcel=parcel, user=self.request.user, expected_version=self.if_match_version)
         except services.ParcelHasDisposals as refusal:
             raise Conflict(refusal.message) from refusal
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=HistoryEntrySerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         """Who changed the parcel or its disposals, when, and what: newest first."""
-        parcel = self.get_object()
+        parcel = get_object_or_404(Parcel.objects.visible_to(request.user).only("pk"), pk=pk)
         return Response(HistoryEntrySerializer(parcel_history(parcel.pk), many=True).data)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[PARCEL_PATH]),
+    create=extend_schema(parameters=[PARCEL_PATH]),
+    retrieve=extend_schema(parameters=[PARCEL_PATH, DISPOSAL_PATH]),
+    destroy=extend_schema(parameters=[PARCEL_PATH, DISPOSAL_PATH]),
+)
 class ParcelDisposalViewSet(
     ScopedViewSetMixin,
     mixins.ListModelMixin,
@@ -182,10 +174,11 @@ class ParcelDisposalViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Disposals (处置记录) of one parcel."""
+    """Disposals (处置记录) of one parcel: ``/parcels/{id}/disposals/{did}/``."""
 
     serializer_class = DisposalSerializer
     write_label = "parcels.disposal"
+    lookup_url_kwarg = "did"
     lookup_value_regex = ID_PATTERN
     filter_backends = []
     ordering = ["date", "id"]
@@ -193,7 +186,7 @@ class ParcelDisposalViewSet(
     def get_parcel(self):
         if not hasattr(self, "_parcel"):
             queryset = Parcel.objects.visible_to(self.request.user).select_related("county")
-            self._parcel = get_object_or_404(queryset, pk=self.kwargs["parcel_pk"])
+            self._parcel = get_object_or_404(queryset, pk=self.kwargs["id"])
         return self._parcel
 
     def get_queryset(self):

@@ -1,7 +1,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from landtrack.api.fields import AreaField, RateField, RegionCodeField
+from landtrack.api.fields import AreaField, ModelSerializer, RateField, RegionCodeField
 from leadership.choices import RegionLevel
 from leadership.models import Region, Unit
 
@@ -13,7 +13,7 @@ class MilestoneSerializer(serializers.Serializer):
     target_rate = RateField(max_digits=5)
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ModelSerializer):
     county = RegionCodeField(queryset=Region.objects.filter(level=RegionLevel.COUNTY))
     county_name = serializers.CharField(source="county.name", read_only=True)
     target_area_mu = AreaField()
@@ -49,7 +49,7 @@ class TaskSerializer(serializers.ModelSerializer):
         return data
 
 
-class RectificationItemSerializer(serializers.ModelSerializer):
+class RectificationItemSerializer(ModelSerializer):
     county = RegionCodeField(queryset=Region.objects.filter(level=RegionLevel.COUNTY))
     lead_unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, allow_null=True

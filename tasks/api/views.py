@@ -1,9 +1,10 @@
 import django_filters
 from django.db.models import Prefetch
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from landtrack.api.views import ScopedViewSetMixin
+from landtrack.api.views import ETAG, IF_MATCH, ScopedViewSetMixin, VersionedViewSetMixin
 from parcels.api.views import ID_PATTERN
 
 from .. import services
@@ -22,7 +23,14 @@ class TaskFilter(django_filters.FilterSet):
         fields = ["county", "year", "category"]
 
 
-class TaskViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+VERSIONED_SCHEMA = {
+    "retrieve": extend_schema(parameters=[ETAG], description="带 ETag 响应头；修改时以 If-Match 回传。"),
+    "partial_update": extend_schema(parameters=[IF_MATCH, ETAG]),
+}
+
+
+@extend_schema_view(**VERSIONED_SCHEMA, destroy=extend_schema(parameters=[IF_MATCH]))
+class TaskViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """County tasks (县级任务) with their milestones; the city bureau assigns them."""
 
     queryset = CountyTask.objects.select_related("county").prefetch_related(
@@ -30,6 +38,8 @@ class TaskViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     )
     serializer_class = TaskSerializer
     write_label = "tasks.countytask"
+    etag_prefix = "task"
+    action_error_codes = {"partial_update": ["412"], "destroy": ["412"]}
     filterset_class = TaskFilter
     search_fields = ["name", "document_number", "county__name"]
     ordering_fields = ["year", "target_area_mu", "id"]
@@ -60,12 +70,14 @@ class TaskViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         milestones = self.milestone_pairs(data)
         for name, value in data.items():
             setattr(task, name, value)
-        services.task_save(task=task, milestones=milestones, user=self.request.user)
+        services.task_save(
+            task=task, milestones=milestones, user=self.request.user, expected_version=self.if_match_version
+        )
         # Re-read the milestones the service wrote, not the prefetched ones.
-        serializer.instance = self.get_queryset().get(pk=task.pk)
+        serializer.instance = self.saved_object = self.get_queryset().get(pk=task.pk)
 
     def perform_destroy(self, task):
-        services.task_delete(task=task, user=self.request.user)
+        services.task_delete(task=task, user=self.request.user, expected_version=self.if_match_version)
 
 
 class RectificationFilter(django_filters.FilterSet):
@@ -84,12 +96,15 @@ class RectificationFilter(django_filters.FilterSet):
         return queryset.exclude(pk__in=overdue.values("pk"))
 
 
-class RectificationItemViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+@extend_schema_view(**VERSIONED_SCHEMA)
+class RectificationItemViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """Rectification items (整改事项); the county office keeps them."""
 
     queryset = RectificationItem.objects.select_related("county").prefetch_related("responsible_units")
     serializer_class = RectificationItemSerializer
     write_label = "tasks.rectificationitem"
+    etag_prefix = "rectification"
+    action_error_codes = {"partial_update": ["412"]}
     filterset_class = RectificationFilter
     search_fields = ["title", "description"]
     ordering_fields = ["deadline", "id", "status"]
@@ -97,11 +112,13 @@ class RectificationItemViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
     lookup_value_regex = ID_PATTERN
 
-    def _save(self, item, data):
+    def _save(self, item, data, expected_version=None):
         units = data.pop("responsible_units", None)
         for name, value in data.items():
             setattr(item, name, value)
-        return services.rectification_save(item=item, user=self.request.user, responsible_units=units)
+        return services.rectification_save(
+            item=item, user=self.request.user, responsible_units=units, expected_version=expected_version
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -112,5 +129,5 @@ class RectificationItemViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         if "county" in data and data["county"].pk != serializer.instance.county_id:
             self.check_region_writable(data["county"])
-        self._save(serializer.instance, data)
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+        self._save(serializer.instance, data, expected_version=self.if_match_version)
+        serializer.instance = self.saved_object = self.get_queryset().get(pk=serializer.instance.pk)

@@ -1,0 +1,46 @@
+"""JSON in: what DRF's parser leaves to chance is refused here as a 400, never a 500."""
+
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.parsers import JSONParser as DRFJSONParser
+from rest_framework.settings import api_settings
+
+SURROGATE_MESSAGE = "含有无效的 Unicode 字符（孤立的代理项），请提交有效的 UTF-8 文本。"
+
+
+def has_surrogate(text):
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def surrogate_field(data):
+    """The top-level field holding a lone surrogate (``"\\ud800"`` escapes are valid JSON but not text).
+
+    Returns None when there is none. Walks iteratively, so no nesting depth can exhaust the stack.
+    """
+    pending = [(None, data)]
+    while pending:
+        field, value = pending.pop()
+        if isinstance(value, str):
+            if has_surrogate(value):
+                return field or api_settings.NON_FIELD_ERRORS_KEY
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if has_surrogate(key):
+                    return api_settings.NON_FIELD_ERRORS_KEY
+                pending.append((field or key, item))
+        elif isinstance(value, list):
+            pending.extend((field, item) for item in value)
+    return None
+
+
+class JSONParser(DRFJSONParser):
+    """DRF's JSON parser, also refusing lone surrogates and nesting too deep to parse."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise ParseError("JSON 嵌套层数过多。") from error
+        field = surrogate_field(data)
+        if field is not None:
+            raise ValidationError({field: [SURROGATE_MESSAGE]})
+        return data
