@@ -6,7 +6,7 @@ from landtrack.api.fields import AreaField, ExactDecimalField, RegionCodeField
 from landtrack.numbers import MU_PER_HECTARE
 from leadership.models import Region
 
-from ..choices import GovernmentCause, IdleCause
+from ..choices import GovernmentCause, IdleCause, SupplyMethod
 from ..models import SupplyRecord
 from ..rules import SUSPECTED_IDLE, supply_record_flags
 
@@ -65,4 +65,38 @@ class ToParcelSerializer(serializers.Serializer):
     )
     not_started_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     agreed_start_date = serializers.DateField(required=False, help_text="记录未约定开工时间时必填")
+    supply_date = serializers.DateField(required=False, help_text="供地时间；默认为记录的合同签订日期")
+    land_user = serializers.CharField(required=False, max_length=200, help_text="默认为记录的土地使用权人")
+    supply_method = serializers.ChoiceField(
+        choices=SupplyMethod.choices, required=False, help_text="默认为记录的供地方式"
+    )
     area_mu = AreaField(required=False, help_text="闲置面积；默认为记录面积（公顷 × 15）")
+
+
+class SupplyImportSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,
+        help_text="监管系统导出的供地结果 .xlsx：电子监管号、项目名称、土地使用权人、供地方式、面积（公顷）、土地用途、"
+        "成交价格（万元）、合同签订日期、约定交地时间、约定开工时间、约定竣工时间、实际开工时间、实际竣工时间。",
+    )
+    county = serializers.CharField(
+        required=False, allow_blank=True, max_length=20, help_text="县（市、区）代码；县级用户可省略（本县）。"
+    )
+    dry_run = serializers.BooleanField(required=False, default=False, help_text="true：只检查，不写入。")
+
+
+class SupplyImportResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    created = serializers.IntegerField(help_text="新增记录数")
+    updated = serializers.IntegerField(help_text="有变化的记录数")
+    unchanged = serializers.IntegerField(help_text="没有变化的记录数")
+
+
+class SupplyImportErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text="Excel 行号；针对整个文件的错误为 null")
+    column = serializers.CharField(allow_null=True, help_text="列标题；与具体列无关时为 null")
+    message = serializers.CharField(help_text="中文说明")
+
+
+class SupplyImportErrorsSerializer(serializers.Serializer):
+    errors = SupplyImportErrorSerializer(many=True, help_text="每一处错误；有任何错误时不写入任何数据")

@@ -4,19 +4,32 @@ import django_filters
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from landtrack.api.errors import Conflict
+from landtrack.api.schema import error_openapi
 from landtrack.numbers import MU_PER_HECTARE
+from leadership.choices import RegionLevel
+from leadership.models import Region
+from leadership.scope import COUNTY_ROLES, can_write, region_in_scope
 
 from .. import services
 from ..choices import ParcelKind
 from ..models import Parcel, SupplyRecord
 from ..rules import SUSPECTED_IDLE, suspected_idle_filter
-from .rules_serializers import SupplyRecordSerializer, ToParcelSerializer
+from ..supply_records import supply_records_import
+from .rules_serializers import (
+    SupplyImportErrorsSerializer,
+    SupplyImportResultSerializer,
+    SupplyImportSerializer,
+    SupplyRecordSerializer,
+    ToParcelSerializer,
+)
 from .serializers import ParcelSerializer
 from .views import ID_PATTERN
 
@@ -57,7 +70,7 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     ordering_fields = ["supervision_number", "contract_date", "agreed_start_date"]
     ordering = ["county__code", "supervision_number"]
     lookup_value_regex = ID_PATTERN
-    action_error_codes = {"to_parcel": ["409"]}
+    action_error_codes = {"to_parcel": ["409"], "import_records": ["404"]}
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
@@ -96,9 +109,9 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
                 area_mu=data.get("area_mu") or record.area_ha * MU_PER_HECTARE,
                 land_use=record.land_use,
                 supervision_number=record.supervision_number,
-                land_user=record.land_user,
-                supply_method=record.supply_method,
-                supply_date=record.contract_date,
+                land_user=data.get("land_user") or record.land_user,
+                supply_method=data.get("supply_method") or record.supply_method,
+                supply_date=data.get("supply_date") or record.contract_date,
                 price_wan=record.price_wan,
                 agreed_start_date=data.get("agreed_start_date") or record.agreed_start_date,
                 idle_cause=data["idle_cause"],
@@ -113,3 +126,67 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             ParcelSerializer(parcel, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        operation_id="supply_records_import",
+        request={"multipart/form-data": SupplyImportSerializer},
+        responses={
+            200: SupplyImportResultSerializer,
+            400: OpenApiResponse(
+                SupplyImportErrorsSerializer,
+                description="文件不能读取或有错误的行（逐行、逐列列出全部错误），未写入任何数据；"
+                '参数错误时为 {"字段": ["中文说明"]}。',
+                examples=[
+                    OpenApiExample(
+                        "错误的行",
+                        value={
+                            "errors": [
+                                {"row": 3, "column": "面积（公顷）", "message": "“一点二”不是数字。"},
+                                {"row": 5, "column": "约定开工时间", "message": "日期“2021-02-30”不存在。"},
+                            ]
+                        },
+                    )
+                ],
+            ),
+            403: error_openapi("403"),
+            404: error_openapi("404"),
+        },
+        description="导入土地市场动态监测与监管系统导出的供地结果（.xlsx），按电子监管号新增或更新；"
+        "有任何错误时整份文件都不导入。县级经办人员只能导入本县。",
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+        serializer_class=SupplyImportSerializer,
+    )
+    def import_records(self, request):
+        """Import the monitoring system's supply-result export for a county: every row or none."""
+        given = SupplyImportSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        county = self._import_county(data.get("county", ""))
+        if not can_write(request.user, self.write_label, county):
+            raise PermissionDenied(f"您不能导入{county.name}的供地记录。")
+        result = supply_records_import(
+            source=data["file"], county=county, user=request.user, dry_run=data["dry_run"]
+        )
+        if not result.ok:
+            return Response({"errors": result.errors}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(result.summary())
+
+    def _import_county(self, code):
+        """The county named by code (a county role's own by default); 400 unknown, 404 outside the scope."""
+        user = self.request.user
+        code = code.strip()
+        if not code:
+            if getattr(user, "role", "") in COUNTY_ROLES and user.region_id:
+                return user.region
+            raise ValidationError({"county": ["请填写县（市、区）代码。"]})
+        county = Region.objects.filter(code=code, level=RegionLevel.COUNTY).first()
+        if county is None:
+            raise ValidationError({"county": [f"没有代码为“{code[:20]}”的县（市、区）。"]})
+        if not region_in_scope(user, county):
+            raise NotFound("未找到。")
+        return county

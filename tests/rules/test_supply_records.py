@@ -154,3 +154,301 @@ def test_the_admin_offers_a_prefilled_ledger_line_and_links_it(client, users, an
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     source.refresh_from_db()
     assert source.parcel.code == "ADMIN-1"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Import of the monitoring system's export (POST /supply-records/import/)
+
+EXPORT_HEADERS = [
+    "电子监管号",
+    "项目名称",
+    "土地使用权人",
+    "供地方式",
+    "面积（公顷）",
+    "土地用途",
+    "成交价格（万元）",
+    "合同签订日期",
+    "约定交地时间",
+    "约定开工时间",
+    "约定竣工时间",
+    "实际开工时间",
+    "实际竣工时间",
+]
+
+
+def export_file(rows, *, title_rows=1, headers=EXPORT_HEADERS):
+    """An .xlsx as the monitoring system exports it: a title line, the header row, then the records."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "供地结果"
+    for _ in range(title_rows):
+        sheet.append(["土地市场动态监测与监管系统 供地结果查询"])
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    content = io.BytesIO()
+    workbook.save(content)
+    content.seek(0)
+    content.name = "供地结果.xlsx"
+    return content
+
+
+def upload(client, rows=None, *, content=None, county="141026", dry_run=None, **options):
+    data = {"file": content if content is not None else export_file(rows, **options)}
+    if county is not None:
+        data["county"] = county
+    if dry_run is not None:
+        data["dry_run"] = "true" if dry_run else "false"
+    return client.post("/api/v1/supply-records/import/", data, format="multipart")
+
+
+GOOD_ROWS = [
+    # number, project, user, method, ha, use, price, contract, handover, start, completion, actual start, end
+    [
+        "1410262020B00001",
+        "工业项目一",
+        "甲公司",
+        "挂牌出让",
+        1.2345,
+        "工业用地",
+        800,
+        D(2020, 3, 1),
+        D(2020, 4, 30),
+        D(2020, 9, 30),
+        D(2022, 9, 30),
+        None,
+        None,
+    ],
+    [
+        "1410262020B00002",
+        "商住项目二",
+        "乙公司",
+        "划拨",
+        "0.5",
+        "住宅用地",
+        None,
+        "2020/5/6",
+        "2020年6月1日",
+        None,
+        None,
+        None,
+        None,
+    ],
+    [
+        "1410262021B00003",
+        "物流项目三",
+        "丙公司",
+        "出让",
+        2.000000000000001,
+        "仓储用地",
+        "1530.5",
+        "2021-01-10",
+        "2021-02-01",
+        "2021-05-01",
+        "2023-05-01",
+        "2021-04-20",
+        None,
+    ],
+]
+
+
+def test_an_export_is_imported_and_reimporting_it_changes_nothing(users, anze):
+    clerk = client_for(users["clerk"])
+    response = upload(clerk, GOOD_ROWS)
+    assert response.status_code == 200, response.content
+    assert response.json() == {"dry_run": False, "created": 3, "updated": 0, "unchanged": 0}
+    first = SupplyRecord.objects.get(supervision_number="1410262020B00001")
+    assert (first.county_id, first.supply_method, first.area_ha, first.price_wan) == (
+        anze.pk,
+        "transfer",
+        Decimal("1.2345"),
+        Decimal("800"),
+    )
+    assert (first.contract_date, first.agreed_delivery_date, first.agreed_start_date) == (
+        D(2020, 3, 1),
+        D(2020, 4, 30),
+        D(2020, 9, 30),
+    )
+    second = SupplyRecord.objects.get(supervision_number="1410262020B00002")
+    # Dates written as text in two forms; no agreed start; 划拨.
+    assert (
+        second.supply_method,
+        second.contract_date,
+        second.agreed_delivery_date,
+        second.agreed_start_date,
+    ) == (
+        "allocation",
+        D(2020, 5, 6),
+        D(2020, 6, 1),
+        None,
+    )
+    # 2.000000000000001 is a float's noise: read as Excel shows it, 2.
+    assert SupplyRecord.objects.get(supervision_number="1410262021B00003").area_ha == Decimal("2")
+    assert first.history.first().history_user == users["clerk"]
+
+    assert upload(clerk, GOOD_ROWS).json() == {"dry_run": False, "created": 0, "updated": 0, "unchanged": 3}
+    changed = [list(row) for row in GOOD_ROWS]
+    changed[1][11] = D(2021, 8, 1)  # the second project has started since
+    assert upload(clerk, changed).json() == {"dry_run": False, "created": 0, "updated": 1, "unchanged": 2}
+    assert SupplyRecord.objects.get(supervision_number="1410262020B00002").actual_start_date == D(2021, 8, 1)
+
+
+def test_a_dry_run_checks_and_writes_nothing(users, anze):
+    before = database_snapshot()
+    response = upload(client_for(users["clerk"]), GOOD_ROWS, dry_run=True)
+    assert response.json() == {"dry_run": True, "created": 3, "updated": 0, "unchanged": 0}
+    assert database_snapshot() == before
+
+
+def test_every_bad_row_is_listed_and_nothing_is_written(users, anze, xiangning):
+    record(xiangning, "1410292020B00009")  # already registered to 乡宁
+    rows = [
+        GOOD_ROWS[0],
+        [
+            "1410262020B00005",
+            "",
+            "丁公司",
+            "出让",
+            "一点二",
+            "工业用地",
+            -5,
+            "2020-02-30",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],
+        ["1410262020B00001", "重复项目", "戊公司", "赠与", 1, "", None, None, None, None, None, None, None],
+        [
+            "1410292020B00009",
+            "他县项目",
+            "己公司",
+            "出让",
+            1,
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            D(2099, 1, 1),
+            None,
+        ],
+        [
+            "1410262020B00006",
+            "竣工早于开工",
+            "庚公司",
+            "出让",
+            0,
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            D(2021, 5, 1),
+            D(2021, 4, 1),
+        ],
+    ]
+    before = database_snapshot()
+    response = upload(client_for(users["clerk"]), rows)
+    assert response.status_code == 400
+    errors = [(error["row"], error["column"]) for error in response.json()["errors"]]
+    # By row, then in the export's column order.
+    assert errors == [
+        (4, "项目名称"),  # required
+        (4, "面积（公顷）"),  # "一点二" is not a number
+        (4, "成交价格（万元）"),  # negative
+        (4, "合同签订日期"),  # 30 February
+        (5, "电子监管号"),  # the same as row 3 (the first record)
+        (5, "供地方式"),  # 赠与 is no supply method
+        (6, "电子监管号"),  # 乡宁's record
+        (6, "实际开工时间"),  # in the future
+        (7, "面积（公顷）"),  # 0
+        (7, "实际竣工时间"),  # before the start
+    ]
+    messages = {(error["row"], error["column"]): error["message"] for error in response.json()["errors"]}
+    assert messages[(4, "合同签订日期")] == "日期“2020-02-30”不存在。"
+    assert messages[(5, "电子监管号")] == "电子监管号“1410262020B00001”与第 3 行重复。"
+    assert "不能导入安泽县" in messages[(6, "电子监管号")]
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "文件是空的。"),
+        (b"not a workbook", "不是有效的 Excel 工作簿"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", "旧版 Excel（.xls）"),
+    ],
+)
+def test_a_file_that_is_not_an_export_is_refused_as_a_whole(users, anze, content, message):
+    import io
+
+    source = io.BytesIO(content)
+    source.name = "供地结果.xlsx"
+    response = upload(client_for(users["clerk"]), content=source)
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert (error["row"], error["column"]) == (None, None) and message in error["message"]
+
+
+def test_an_export_without_its_headers_is_refused(users, anze):
+    response = upload(client_for(users["clerk"]), [["x"]], headers=["编号", "名称"])
+    assert response.status_code == 400
+    assert "没有找到供地结果的表头行" in response.json()["errors"][0]["message"]
+    response = upload(client_for(users["clerk"]), [["1", "1"]], headers=["电子监管号", "面积（公顷）"])
+    assert "缺少必填列：项目名称" in response.json()["errors"][0]["message"]
+
+
+def test_who_may_import(users, anze):
+    assert upload(client_for(users["office"]), GOOD_ROWS).status_code == 403
+    assert upload(client_for(users["city"]), GOOD_ROWS).status_code == 403
+    assert upload(client_for(users["other_clerk"]), GOOD_ROWS).status_code == 404
+    assert upload(client_for(None), GOOD_ROWS).status_code == 401
+    # A clerk's own county is the default; an unknown code is a 400 naming the field.
+    assert upload(client_for(users["clerk"]), GOOD_ROWS, county=None).status_code == 200
+    response = upload(client_for(users["admin"]), GOOD_ROWS, county="999999")
+    assert response.status_code == 400 and list(response.json()) == ["county"]
+    assert SupplyRecord.objects.count() == 3
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_the_import_query_count_does_not_grow_with_rows(users, anze, count, django_assert_max_num_queries):
+    rows = [
+        [f"14102620200{n:05d}", f"项目{n}", "某公司", "出让", 1, "", None, None, None, D(2020, 1, 1)]
+        + [None] * 3
+        for n in range(count)
+    ]
+    clerk = client_for(users["clerk"])
+    # the county, the stored records (locked), the inserts and their history in batches
+    with django_assert_max_num_queries(8):
+        assert upload(clerk, rows).json()["created"] == count
+    with django_assert_max_num_queries(8):
+        assert upload(clerk, rows).json()["unchanged"] == count
+
+
+def test_what_a_record_lacks_can_be_given_when_opening_its_ledger_line(users, anze):
+    source = record(anze, "NOCONTRACT", contract_date=None, land_user="", supply_method="")
+    client = client_for(users["clerk"])
+    url = f"/api/v1/supply-records/{source.pk}/to-parcel/"
+    refused = client.post(url, {"idle_cause": "user"}, format="json")
+    assert refused.status_code == 400
+    assert set(refused.json()) == {"land_user", "supply_method", "supply_date"}
+    response = client.post(
+        url,
+        {
+            "idle_cause": "user",
+            "supply_date": "2020-03-15",
+            "land_user": "某某公司",
+            "supply_method": "transfer",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert (response.json()["supply_date"], response.json()["land_user"]) == ("2020-03-15", "某某公司")

@@ -1,0 +1,374 @@
+"""Supply results exported by the national monitoring system (土地市场动态监测与监管系统), taken in as a whole.
+
+The export's columns are those of API.md: 电子监管号, 项目名称, 土地使用权人, 供地方式, 面积（公顷）, 土地用途,
+成交价格（万元）, 合同签订日期, 约定交地时间, 约定开工时间, 约定竣工时间, 实际开工时间, 实际竣工时间. The header row is
+looked for in the first rows of the first sheet that has one. Records are keyed by 电子监管号 (unique
+nationwide): a number already on file is updated, a new one created. Import is all or nothing, like the
+ledger's: every bad cell is reported with its Excel row and column, and then nothing is written. Cells are
+read by the ledger's own readers (dates as Excel dates or text, numbers exactly as Excel keeps them), and
+every record passes through the model's validation. A file costs one read of the stored records and one
+batched write with its change history, however long it is.
+"""
+
+import datetime
+import math
+import re
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import load_workbook
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from .choices import SupplyMethod
+from .ledger import (
+    MAX_FILE_BYTES,
+    MAX_FILE_LABEL,
+    MAX_UNPACKED_BYTES,
+    NOT_XLSX,
+    CellProblem,
+    read_date,
+    read_decimal,
+)
+from .models import SupplyRecord
+
+MAX_ROWS = 20_000
+HEADER_SEARCH_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    reader: str  # number, text, method, hectares, price, date
+    required: bool = False
+    max_length: int = 0
+
+
+COLUMNS = (
+    Column("电子监管号", "supervision_number", "number", True, 50),
+    Column("项目名称", "project_name", "text", True, 200),
+    Column("土地使用权人", "land_user", "text", False, 200),
+    Column("供地方式", "supply_method", "method"),
+    Column("面积（公顷）", "area_ha", "hectares", True),
+    Column("土地用途", "land_use", "text", False, 100),
+    Column("成交价格（万元）", "price_wan", "price"),
+    Column("合同签订日期", "contract_date", "date"),
+    Column("约定交地时间", "agreed_delivery_date", "date"),
+    Column("约定开工时间", "agreed_start_date", "date"),
+    Column("约定竣工时间", "agreed_completion_date", "date"),
+    Column("实际开工时间", "actual_start_date", "date"),
+    Column("实际竣工时间", "actual_completion_date", "date"),
+)
+COLUMN_OF_FIELD = {column.field: column for column in COLUMNS}
+FIELDS = [column.field for column in COLUMNS]
+COLUMN_ORDER = {column.header: index for index, column in enumerate(COLUMNS)}
+# Facts that cannot lie in the future on the day of import.
+PAST_DATES = ("contract_date", "actual_start_date", "actual_completion_date")
+
+
+class SupplyFileError(Exception):
+    """The file cannot be read as a supply-result export; the message is for the user."""
+
+
+@dataclass
+class SupplyImportResult:
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)  # [{"row", "column", "message"}]
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def summary(self):
+        return {
+            "dry_run": self.dry_run,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+
+def _key(text):
+    """How headers are matched: NFKC (全角 → 半角), no spaces, no required-marking asterisk."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).rstrip("*")
+
+
+HEADER_KEYS = {_key(column.header): column for column in COLUMNS}
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    return str(value).strip().strip("\u200b\ufeff\u3000").strip()
+
+
+def _open(source):
+    """The workbook of an uploaded .xlsx, after the same size and zip checks as the ledger's."""
+    size = getattr(source, "size", None)
+    if size is None:
+        source.seek(0, 2)
+        size = source.tell()
+    if size > MAX_FILE_BYTES:
+        raise SupplyFileError(f"文件超过 {MAX_FILE_LABEL} 的上限，请拆分后分批导入。")
+    if size == 0:
+        raise SupplyFileError("文件是空的。")
+    source.seek(0)
+    head = source.read(8)
+    source.seek(0)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise SupplyFileError(
+            "这是旧版 Excel（.xls）文件；请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再导入。"
+        )
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        raise SupplyFileError(NOT_XLSX) from None
+    if "[Content_Types].xml" not in {member.filename for member in members}:
+        raise SupplyFileError(NOT_XLSX)
+    if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+        raise SupplyFileError("文件解压后过大，不像是一份供地结果导出表。")
+    source.seek(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return load_workbook(source, read_only=True, data_only=True)
+        except Exception:  # untrusted bytes: whatever the parser raises, the file is not readable
+            raise SupplyFileError(NOT_XLSX) from None
+
+
+def read_supply_file(source):
+    """[(Excel row number, {field: raw value})] of the export's data rows; SupplyFileError when unreadable."""
+    workbook = _open(source)
+    try:
+        for sheet in workbook.worksheets:
+            if not hasattr(sheet, "iter_rows"):
+                continue
+            sheet.reset_dimensions()
+            rows = sheet.iter_rows(values_only=True)
+            for number, values in enumerate(rows, 1):
+                if number > HEADER_SEARCH_ROWS:
+                    break
+                positions = {}
+                for index, value in enumerate(values):
+                    column = HEADER_KEYS.get(_key(value)) if isinstance(value, str) else None
+                    if column is not None:
+                        if column.field in positions:
+                            raise SupplyFileError(f"表头中“{column.header}”出现了不止一次，请删去重复的列。")
+                        positions[column.field] = index
+                if "supervision_number" in positions and "area_ha" in positions:
+                    return _data_rows(sheet, rows, number, positions)
+        headers = "、".join(column.header for column in COLUMNS)
+        raise SupplyFileError(
+            f"文件中没有找到供地结果的表头行（应在前 {HEADER_SEARCH_ROWS} 行内）。表头应为：{headers}。"
+        )
+    except SupplyFileError:
+        raise
+    except Exception:  # a malformed sheet: unreadable, not a server error
+        raise SupplyFileError(NOT_XLSX) from None
+    finally:
+        workbook.close()
+
+
+def _data_rows(sheet, rows, header_row, positions):
+    missing = [column.header for column in COLUMNS if column.required and column.field not in positions]
+    if missing:
+        raise SupplyFileError(
+            f"工作表“{sheet.title}”第 {header_row} 行的表头缺少必填列：{'、'.join(missing)}。"
+        )
+    data = []
+    for number, values in enumerate(rows, header_row + 1):
+        cells = {name: values[index] if index < len(values) else None for name, index in positions.items()}
+        if all(value is None or _text(value) == "" for value in cells.values()):
+            continue
+        if len(data) >= MAX_ROWS:
+            raise SupplyFileError(f"超过 {MAX_ROWS} 行，请拆分后分批导入。")
+        data.append((number, cells))
+    return data
+
+
+def _method(text):
+    """出让 in any of its forms (招拍挂出让, 协议出让 …), 划拨 or 租赁, or the stored codes."""
+    compact = _key(text)
+    if compact in SupplyMethod.values:
+        return compact
+    for value, label in SupplyMethod.choices:
+        if label in compact:
+            return value
+    labels = "、".join(str(label) for label in SupplyMethod.labels)
+    raise CellProblem(f"“{text[:30]}”不是可识别的供地方式；可填：{labels}（如“挂牌出让”“协议出让”也可）。")
+
+
+def _read(column, value):
+    if column.reader in ("number", "text"):
+        if column.reader == "number" and isinstance(value, float) and abs(value) >= 1e15:
+            raise CellProblem(
+                "电子监管号超过 15 位数字，被 Excel 当作数字改变了末几位；请将该列设为文本后重新填写。"
+            )
+        text = _text(value)
+        if column.max_length and len(text) > column.max_length:
+            raise CellProblem(f"不能超过 {column.max_length} 个字（现为 {len(text)} 个）。")
+        return text
+    if _text(value) == "":
+        return "" if column.reader == "method" else None
+    if column.reader == "method":
+        return _method(_text(value))
+    if column.reader == "hectares":
+        area = read_decimal(value, 4, suffixes=("公顷",))
+        if area is not None and area <= 0:
+            raise CellProblem("面积必须大于 0 公顷。")
+        return area
+    if column.reader == "price":
+        price = read_decimal(value, 4, suffixes=("万元",))
+        if price is not None and price < 0:
+            raise CellProblem("价格不能为负数。")
+        return price
+    return read_date(value)
+
+
+def _row_values(number, cells, errors):
+    """({field: value}, whether the row had errors) of one row; its errors are added to ``errors``."""
+    values, bad = {}, False
+    for name, raw in cells.items():
+        column = COLUMN_OF_FIELD[name]
+        try:
+            values[name] = _read(column, raw)
+        except CellProblem as problem:
+            errors.append({"row": number, "column": column.header, "message": str(problem)})
+            bad = True
+            continue
+        if column.required and values[name] in (None, ""):
+            errors.append({"row": number, "column": column.header, "message": f"请填写{column.header}。"})
+            bad = True
+    today = timezone.localdate()
+    for name in PAST_DATES:
+        if values.get(name) and values[name] > today:
+            column = COLUMN_OF_FIELD[name]
+            errors.append(
+                {"row": number, "column": column.header, "message": f"{column.header}不能晚于今天。"}
+            )
+            bad = True
+    start, end = values.get("actual_start_date"), values.get("actual_completion_date")
+    if start and end and end < start:
+        errors.append(
+            {
+                "row": number,
+                "column": "实际竣工时间",
+                "message": f"实际竣工时间不能早于实际开工时间 {start:%Y-%m-%d}。",
+            }
+        )
+        bad = True
+    return values, bad
+
+
+def supply_records_import(*, source, county, user=None, dry_run=False):
+    """Create or update the county's supply records from an export file: every row, or none."""
+    result = SupplyImportResult(dry_run=dry_run)
+    try:
+        rows = read_supply_file(source)
+    except SupplyFileError as error:
+        result.errors.append({"row": None, "column": None, "message": str(error)})
+        return result
+    if not rows:
+        result.errors.append({"row": None, "column": None, "message": "表头下没有数据行。"})
+        return result
+
+    read = []
+    first_row_of = {}
+    for number, cells in rows:
+        values, bad = _row_values(number, cells, result.errors)
+        code = values.get("supervision_number")
+        if code and code in first_row_of:
+            result.errors.append(
+                {
+                    "row": number,
+                    "column": "电子监管号",
+                    "message": f"电子监管号“{code}”与第 {first_row_of[code]} 行重复。",
+                }
+            )
+            bad = True
+        elif code:
+            first_row_of[code] = number
+        read.append((number, values, bad))
+
+    with transaction.atomic():
+        stored = {
+            record.supervision_number: record
+            for record in SupplyRecord.objects.select_for_update().filter(
+                supervision_number__in=list(first_row_of)
+            )
+        }
+        to_create, to_update = [], []
+        for number, values, bad in read:
+            record = stored.get(values.get("supervision_number"))
+            if record is not None and record.county_id != county.pk:
+                result.errors.append(
+                    {
+                        "row": number,
+                        "column": "电子监管号",
+                        "message": f"电子监管号“{values['supervision_number']}”已登记在其他县（市、区），"
+                        f"不能导入{county.name}。",
+                    }
+                )
+                continue
+            if bad:
+                continue
+            if record is None:
+                record = SupplyRecord(county=county, **values)
+                target = to_create
+            else:
+                changed = False
+                for name, value in values.items():
+                    if getattr(record, name) != value:
+                        setattr(record, name, value)
+                        changed = True
+                if not changed:
+                    result.unchanged += 1
+                    continue
+                target = to_update
+            try:
+                # The county was resolved by the caller and the number's uniqueness checked above: no query.
+                record.full_clean(exclude=["county", "parcel"], validate_unique=False)
+            except ValidationError as error:
+                for name, messages in error.message_dict.items():
+                    column = COLUMN_OF_FIELD.get(name)
+                    for message in messages:
+                        result.errors.append(
+                            {"row": number, "column": column.header if column else None, "message": message}
+                        )
+                continue
+            target.append(record)
+        result.errors.sort(key=lambda error: (error["row"] or 0, COLUMN_ORDER.get(error["column"], -1)))
+        if result.errors:
+            result.created = result.updated = result.unchanged = 0
+            return result
+        result.created, result.updated = len(to_create), len(to_update)
+        if dry_run:
+            return result
+        reason = "导入监管系统供地结果"
+        if to_create:
+            bulk_create_with_history(to_create, SupplyRecord, default_user=user, default_change_reason=reason)
+        if to_update:
+            now = timezone.now()
+            for record in to_update:
+                record.updated_at = now
+            bulk_update_with_history(
+                to_update,
+                SupplyRecord,
+                [*FIELDS, "updated_at"],
+                default_user=user,
+                default_change_reason=reason,
+            )
+    return result
