@@ -113,7 +113,7 @@ class LedgerAdminMixin:
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "ledger_can_import": writable_counties(request.user).exists(),
+            "ledger_can_import": can_write(request.user, WRITE_LABEL),
         }
         return super().changelist_view(request, extra_context)
 
