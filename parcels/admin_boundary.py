@@ -244,7 +244,14 @@ class BoundaryAdminMixin:
             rows.append({"match": match, "found": found, "check": check})
             if found.geometry:
                 css = "preview-error" if match.errors else "preview" if match.parcel else "preview-unmatched"
-                items.append(MapItem(boundary=found, css=css, title=f"{found.code or '（无编号）'} {found.name}"))
+                items.append(
+                    MapItem(
+                        boundary=found,
+                        css=css,
+                        title=f"{found.code or '（无编号）'} {found.name}",
+                        label=found.code,
+                    )
+                )
         writable = [match for match in matches if match.writable]
         blocked = [match for match in matches if match.parcel is not None and match.errors]
         return {

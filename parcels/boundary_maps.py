@@ -176,6 +176,7 @@ class MapItem:
     href: str = ""
     title: str = ""
     key: object = None
+    label: str = ""
 
 
 @dataclass
@@ -187,6 +188,11 @@ class Shape:
     cx: float
     cy: float
     marker: bool
+
+    @property
+    def label_y(self):
+        # Beside the dot of a small parcel, inside a large one.
+        return round(self.cy - MARKER_RADIUS - 4, 1) if self.marker else self.cy
 
 
 @dataclass

@@ -79,6 +79,7 @@ def county_map(request, county_code):
                     href=f"#parcel-{parcel.pk}",
                     title=f"{parcel.code} {parcel.name}（{parcel.get_status_display()}，{parcel.area_mu:.2f} 亩）",
                     key=parcel.pk,
+                    label=parcel.code,
                 )
             )
     drawing = draw(items)

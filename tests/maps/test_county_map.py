@@ -58,6 +58,13 @@ def test_every_mapped_parcel_is_drawn_coloured_by_its_status(client, office_anze
     )
     svg = svg_of(html)
     assert svg.count("<title>") == 4
+    # Each shape carries its 地块编号, which also shows on paper.
+    assert sorted(re.findall(r'<text class="parcel-label"[^>]*>([^<]+)</text>', svg)) == [
+        "AZ-001",
+        "AZ-002",
+        "AZ-003",
+        "AZ-004",
+    ]
     assert "<title>AZ-004 冀氏镇商业地块（部分处置，2.85 亩）</title>" in svg
     # No base map, no internet: nothing in the drawing points outside the site.
     assert "<image" not in svg
@@ -72,9 +79,9 @@ def test_the_legend_counts_parcels_and_areas_by_status(client, office_anze, mapp
     entries = [re.sub(r"<[^>]+>", " ", item).split() for item in re.findall(r"<li>(.*?)</li>", legend, re.S)]
     # Mapped/all parcels and their ledger areas: pending 15 + 14.1 = 29.10; partial 2.85; disposed 2.70.
     assert entries == [
-        ["待处置", "2/2", "宗", "·", "29.10", "亩"],
-        ["部分处置", "1/1", "宗", "·", "2.85", "亩"],
-        ["已处置", "1/1", "宗", "·", "2.70", "亩"],
+        ["待处置", "2/2", "宗上图", "·", "29.10", "亩"],
+        ["部分处置", "1/1", "宗上图", "·", "2.85", "亩"],
+        ["已处置", "1/1", "宗上图", "·", "2.70", "亩"],
     ]
 
 
