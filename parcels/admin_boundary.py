@@ -25,12 +25,14 @@ from leadership.scope import can_write, scope_counties
 from . import boundary_services
 from .boundaries import MAX_FILE_BYTES, BoundaryFileError, area_check, read_boundary_file
 from .boundary_maps import MapItem, draw, parcel_drawing
-from .models import Parcel
+from .models import Parcel, ParcelBoundary
 
 PAYLOAD_SALT = "parcels.boundary_upload"
 # A preview left open longer than this must be uploaded again: the ledger may have changed meanwhile.
 PAYLOAD_MAX_AGE = 2 * 60 * 60
 MAX_MB = MAX_FILE_BYTES // 1024 // 1024
+HISTORY_SHOWN = 10
+UPLOAD_ACTIONS = {"+": "上传", "~": "重新上传", "-": "删除"}
 
 
 class BoundaryUploadForm(forms.Form):
@@ -132,9 +134,25 @@ class BoundaryAdminMixin:
     def boundary_panel(self, parcel):
         """The parcel's own map, its area check and the file it came from; links to upload or export."""
         boundary = getattr(parcel, "boundary", None) if parcel.pk else None
+        # Who uploaded, replaced or removed this parcel's boundary, and when — kept after a removal too.
+        uploads = (
+            ParcelBoundary.history.filter(parcel_id=parcel.pk)
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[:HISTORY_SHOWN]
+        )
         context = {
             "parcel": parcel,
             "boundary": boundary,
+            "uploads": [
+                {
+                    "at": record.history_date,
+                    "user": record.history_user,
+                    "action": UPLOAD_ACTIONS.get(record.history_type, record.history_type),
+                    "area_mu": record.area_mu,
+                    "file_name": record.file_name,
+                }
+                for record in uploads
+            ],
             "upload_url": (
                 f"{reverse('admin:parcels_parcel_boundary_upload')}?parcel={parcel.pk}"
                 if getattr(parcel, "boundary_writable", False)

@@ -60,6 +60,10 @@ SIX_DEGREE_ZONES = range(13, 24)  # central meridians 75°E … 135°E
 ZONE_FACTOR = Decimal(1_000_000)
 MAX_NORTHING = Decimal(10_000_000)
 CHINA_LNG = (73.0, 136.0)
+# Surveys near a zone's edge may stay in the neighbouring zone; farther out the zone is likely wrong.
+ZONE_BAND_MARGIN = 0.5
+# The largest 批而未用 parcels are a few square kilometres; a thousand means the points are wrong.
+MAX_AREA_M2 = Decimal(1_000_000_000)
 CHINA_LAT = (3.0, 54.0)
 
 SQUARE_METRES_PER_HECTARE = Decimal(10_000)
@@ -779,10 +783,38 @@ def _build_parcel(parcel, source):
         return
     if not _validate_geometry(parcel):
         return
-    parcel.area_m2 = _area_m2(parcel.rings)
-    if parcel.area_mu <= 0:
+    area_m2 = _area_m2(parcel.rings)
+    if square_metres_to_mu(area_m2).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP) <= 0:
         parcel.errors.append(
-            LineError(parcel.line, f"按坐标计算的地块面积只有 {parcel.area_m2} 平方米，界址点不能构成地块。")
+            LineError(parcel.line, f"按坐标计算的地块面积只有 {area_m2} 平方米，界址点不能构成地块。")
+        )
+        return
+    if area_m2 > MAX_AREA_M2:
+        parcel.errors.append(
+            LineError(
+                parcel.line,
+                f"按坐标计算的地块面积为 {area_m2 / 1_000_000:.1f} 平方公里，不像一宗地块；请检查坐标和点序。",
+            )
+        )
+        return
+    parcel.area_m2 = area_m2
+    _check_zone_band(parcel)
+
+
+def _check_zone_band(parcel):
+    """Warn when the parcel lies well outside its zone: the zone prefix (or header 带号) is likely wrong."""
+    width = zone_width(parcel.zone)
+    meridian = parcel.zone * 3 if width == 3 else parcel.zone * 6 - 3
+    reach = width / 2 + ZONE_BAND_MARGIN
+    min_lng, _, max_lng, _ = parcel.bbox
+    farthest = max(abs(min_lng - meridian), abs(max_lng - meridian))
+    if farthest > reach:
+        parcel.warnings.append(
+            LineError(
+                parcel.line,
+                f"地块位于东经 {min_lng:.2f}°，离 {width} 度带第 {parcel.zone} 带的中央子午线 {meridian}° 有 "
+                f"{farthest:.1f}°，超出该带范围；请核对带号。",
+            )
         )
 
 

@@ -29,8 +29,9 @@ PAGES = [
     ("leadership_user_add", None, 4),
     ("parcels_parcel_changelist", None, 7),
     ("parcels_parcel_add", None, 6),
-    # The boundary panel loads the county and the boundary with the parcel: one query fewer, none per row.
-    ("parcels_parcel_change", ("parcels.Parcel", {"code": "XN2022-003"}), 9),
+    # The boundary panel: the boundary comes with the parcel (and its county, one query fewer), plus one
+    # query for its upload history — the same with or without a boundary.
+    ("parcels_parcel_change", ("parcels.Parcel", {"code": "XN2022-003"}), 10),
     ("tasks_campaign_changelist", None, 7),
     ("tasks_campaign_add", None, 5),
     ("tasks_campaign_change", ("tasks.Campaign", {"year": 2023}), 8),

@@ -258,3 +258,25 @@ def test_the_changelist_does_not_load_boundaries(client, clerk_anze, anze_parcel
     with CaptureQueriesContext(connection) as context:
         assert client.get(reverse("admin:parcels_parcel_changelist")).status_code == 200
     assert not any("parcels_parcelboundary" in query["sql"] for query in context.captured_queries)
+
+
+def test_the_change_page_lists_who_uploaded_replaced_or_removed_the_boundary(
+    client, clerk_anze, superuser, anze_parcels
+):
+    parcel = anze_parcels["AZ-001"]
+    upload(client_for(clerk_anze), parcel, gbk(SQUARE), name="第一次.txt")
+    upload(client_for(superuser), parcel, gbk(SQUARE_NO_PREFIX), name="第二次.txt")
+    assert client_for(clerk_anze).delete(f"/api/v1/parcels/{parcel.pk}/boundary/").status_code == 204
+    html = signed_in(client, clerk_anze).get(change_url(parcel)).content.decode()
+    assert "界址点坐标已删除，本地块现在不能上图。" in html
+    table = html[html.index('<table class="boundary-history">') :]
+    table = table[: table.index("</table>")]
+    rows = [
+        [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(<td>.*?)</tr>", table)
+    ]
+    assert [row[1:] for row in rows] == [
+        ["clerk_anze", "删除", "15.00", "第二次.txt"],
+        ["root", "重新上传", "15.00", "第二次.txt"],
+        ["clerk_anze", "上传", "15.00", "第一次.txt"],
+    ]

@@ -426,3 +426,31 @@ def test_utf8_bom_and_gbk_uploads_store_the_same_boundary(api, anze_parcels):
     assert first.geometry == second.geometry and first.rings == second.rings
     assert (first.encoding, second.encoding) == ("GBK", "UTF-8（带 BOM）")
 
+
+
+def test_a_file_naming_no_zone_takes_it_from_the_parcels_centre_point(api, anze_parcels):
+    parcel = anze_parcels["AZ-001"]
+    content = gbk(SQUARE_NO_PREFIX.replace("带号=37\n", ""))
+    refused = upload(api, parcel, content)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["line"] == 13
+    type(parcel).objects.filter(pk=parcel.pk).update(center_lng=Decimal("112.200000"), center_lat=Decimal("36.100000"))
+    parcel.refresh_from_db()
+    body = upload(api, parcel, content).json()
+    assert body["area_mu_computed"] == "15.00"
+    # 112.2°E lies in the 3° zone 37 (109.5°–112.5°E).
+    assert body["warnings"] == ["第13行：Y 坐标没有带号前缀，已按 地块中心点经度 112.200000° 所在的 3 度带第 37 带 计算。"]
+    assert ParcelBoundary.objects.get(parcel=parcel).zone == 37
+
+
+def test_a_six_degree_zone_file_is_stored_in_its_zone(api, anze_parcels):
+    from .samples import SQUARE_6_DEGREE
+
+    parcel = anze_parcels["AZ-001"]
+    assert upload(api, parcel, gbk(SQUARE_6_DEGREE)).json()["area_mu_computed"] == "15.00"
+    boundary = ParcelBoundary.objects.get(parcel=parcel)
+    assert (boundary.zone, boundary.zone_width, boundary.epsg) == (19, 6, 4497)
+    # Exported and read again: still zone 19, same points.
+    reread = read_boundary_file(api.get(f"/api/v1/parcels/{parcel.pk}/boundary/txt/").content)
+    assert "几度分带" in reread.header and reread.header["几度分带"] == "6" and reread.header["带号"] == "19"
+    assert reread.parcels[0].zone == 19 and reread.parcels[0].warnings == []

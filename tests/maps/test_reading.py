@@ -207,3 +207,13 @@ def test_a_file_area_within_one_percent_is_not_warned():
     # 0.9901 公顷: (1 − 0.9901) ÷ 0.9901 × 100 = 0.9999 % — not over 1 %.
     parcel = only(read_boundary_file(gbk(SQUARE.replace("5,1.0000,", "5,0.9901,"))))
     assert parcel.file_area_warning() is None
+
+
+def test_a_parcel_far_outside_its_zone_is_warned():
+    # Easting 900 000 m: 400 km east of zone 37's meridian, about 115.4°E, beyond the zone's 112.5°E.
+    parsed = read_boundary_file(gbk(SQUARE.replace(",375", ",379")))
+    parcel = only(parsed)
+    assert parcel.area_mu == Decimal("15.0000")
+    (warning,) = all_warnings(parsed)
+    assert warning.startswith("第13行：地块位于东经 115.")
+    assert "离 3 度带第 37 带的中央子午线 111° 有 4." in warning and warning.endswith("超出该带范围；请核对带号。")

@@ -138,3 +138,10 @@ def test_a_zone_prefix_outside_china_is_refused():
     text = SQUARE.replace(",375", ",505")
     errors = parcel_errors(gbk(text))
     assert errors[0][0] == 14 and "带号前缀 50 不是我国范围内" in errors[0][1]
+
+
+def test_a_boundary_of_thousands_of_square_kilometres_is_refused():
+    # 100 km × 100 km: no parcel is that large; the points (or their units) are wrong.
+    text = SQUARE.replace("3985100.000", "4085000.000").replace("37500100.000", "37600000.000")
+    errors = parcel_errors(gbk(text))
+    assert errors == [(13, "按坐标计算的地块面积为 10000.0 平方公里，不像一宗地块；请检查坐标和点序。")]
