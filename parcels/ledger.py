@@ -564,6 +564,8 @@ def _read_rows(workbook, kind):
         raise LedgerFileError(
             f"工作表“{sheet.title}”第 {number + 1} 行附近的内容无法读取；{NOT_XLSX}"
         ) from None
+    if not rows:
+        raise LedgerFileError(f"工作表“{sheet.title}”第 {header_row} 行的表头下面没有台账数据。")
     return LedgerSheet(kind=kind, title=sheet.title, header_row=header_row, columns=columns, rows=rows)
 
 
@@ -654,16 +656,13 @@ class ImportResult:
 
 
 def _shown(value):
-    """A stored value as the change list shows it."""
+    """A stored value as the change list shows it: numbers with at least 2 decimals, dates ISO."""
     if value is None or value == "":
         return ""
     if isinstance(value, Decimal):
         text = f"{value:f}"
-        if "." in text:
-            whole, decimals = text.split(".")
-            decimals = decimals.rstrip("0").ljust(2, "0")
-            text = f"{whole}.{decimals}"
-        return text
+        whole, _, decimals = text.partition(".")
+        return f"{whole}.{decimals.rstrip('0').ljust(2, '0')}"
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
@@ -822,7 +821,8 @@ def _plan(sheet, *, county, user, lock, dry_run):
             if column.required and values[column] in (None, ""):
                 problems.setdefault(column, []).append(f"“{column.label}”必须填写。")
         county_code = values.get(by_field.get("county"))
-        if county_code and county_code != county.code:
+        # The county's own name is taken as well as its code: some ledgers write 安泽县 there.
+        if county_code and county_code != county.code and _key(county_code) != _key(county.name):
             problems.setdefault(by_field["county"], []).append(
                 f"该行的县（市、区）代码“{_shorten(county_code)}”不是本次导入的{county.name}（{county.code}），"
                 f"不能导入；每个县（市、区）请分别导入自己的台账。"

@@ -161,6 +161,7 @@ def parcel_bulk_save(*, created=(), updated=(), fields=(), user=None, reason="")
         stored = dict(
             Parcel.objects.select_for_update()
             .filter(pk__in=[parcel.pk for parcel in updated])
+            .order_by()
             .values_list("pk", "version")
         )
         for parcel in updated:
