@@ -104,6 +104,9 @@ def test_send_reminders_mails_each_office_and_the_city(demo, capsys):
         region=Region.objects.get(code="141029"),
         email="clerk@xiangning.example",
     )
+    UserFactory(
+        username="silent_city", role=Role.CITY_BUREAU, region=Region.objects.get(code="141000"), email=""
+    )
     call_command("send_reminders", as_of="2022-09-20")
     assert sorted(message.to[0] for message in mail.outbox) == [
         "city@linfen.example",
@@ -112,7 +115,8 @@ def test_send_reminders_mails_each_office_and_the_city(demo, capsys):
     office = next(message for message in mail.outbox if message.to == ["office@xiangning.example"])
     assert "已逾期" in office.body and "整改事项“明确责任主体，压实工作责任”" in office.body
     assert "乡宁县" in office.subject
-    assert "已发送 2 封" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "已发送 2 封" in out and "未填写邮箱，未发送：silent_city" in out
 
 
 def test_send_reminders_refuses_a_bad_date(demo):

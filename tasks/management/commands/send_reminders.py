@@ -58,16 +58,18 @@ class Command(BaseCommand):
                 raise CommandError(f"日期“{as_of}”无效，应为 YYYY-MM-DD。") from error
         else:
             as_of = timezone.localdate()
-        recipients = (
+        accounts = list(
             User.objects.filter(
                 is_active=True, role__in=[Role.COUNTY_OFFICE, Role.CITY_BUREAU], region__isnull=False
             )
-            .exclude(email="")
             .select_related("region")
             .order_by("username")
         )
+        without_address = [user.get_username() for user in accounts if not user.email.strip()]
         messages = []
-        for user in recipients:
+        for user in accounts:
+            if not user.email.strip():
+                continue
             reminders = reminders_for(user, as_of)
             if not reminders:
                 continue
@@ -89,3 +91,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{'预览' if dry_run else '已发送'} {len(messages)} 封提醒邮件（{as_of:%Y-%m-%d}）。"
         )
+        if without_address:
+            self.stdout.write(f"以下账号未填写邮箱，未发送：{'、'.join(without_address)}。")
