@@ -201,3 +201,75 @@ def test_the_office_sees_only_its_county(page, live_server, screenshot):
         page.locator("ol.timeline li.met").count() == 2 and page.locator("ol.timeline li.missed").count() == 1
     )
     screenshot("office-county")
+
+
+def test_without_javascript_the_city_sorts_the_overview_and_reads_its_totals(
+    browser, live_server, screenshot
+):
+    import datetime
+    from decimal import Decimal
+
+    from leadership.models import Region
+    from parcels import services as parcel_services
+    from tasks import services as task_services
+    from tests.factories import ParcelFactory
+
+    call_command("demo_setup", verbosity=0)
+    # Two more 2023 tasks of 100 亩 each: 尧都区 has supplied 30 亩, 曲沃县 10 亩.
+    for code, done in (("141002", "30"), ("141021", "10")):
+        county = Region.objects.get(code=code)
+        task_services.task_create(
+            county=county, year=2023, category="unsupplied", target_area_mu=Decimal("100")
+        )
+        parcel_services.disposal_record(
+            parcel=ParcelFactory(county=county, area_mu=Decimal("50")),
+            method="supply_transfer",
+            area_mu=Decimal(done),
+            date=datetime.date(2023, 3, 1),
+        )
+    context = browser.new_context(
+        java_script_enabled=False, locale="zh-CN", viewport={"width": 1400, "height": 900}
+    )
+    page = context.new_page()
+    try:
+        sign_in_dashboard(page, live_server, "demo_city")
+        page.goto(f"{live_server.url}/dashboard/?year=2023&as_of=2023-12-31")
+
+        def counties():
+            return [cells(row)[0] for row in page.locator("table.progress tbody tr").all()]
+
+        page.click("th.col-rate a")  # ascending: 10.00 %, 30.00 %, 107.17 %
+        assert "sort=rate" in page.url and counties() == ["曲沃县", "尧都区", "安泽县"]
+        page.click("th.col-rate a")  # again: descending
+        assert "dir=desc" in page.url and counties() == ["安泽县", "尧都区", "曲沃县"]
+        rows = {cells(row)[0]: cells(row) for row in page.locator("table.progress tbody tr").all()}
+        # After 30 Nov 100 % is required: 尧都 100 − 30 = 70.00 short, 曲沃 100 − 10 = 90.00 short.
+        assert rows["尧都区"][3:8] == ["30.00", "30.00%", "100.00%", "滞后", "70.00"]
+        assert rows["曲沃县"][3:8] == ["10.00", "10.00%", "100.00%", "滞后", "90.00"]
+        # City totals: 批而未用 60 / 64.30 (107.17 %); 批而未供 200 / 40 → 20.00 %.
+        totals = [cells(row) for row in page.locator("table.progress tfoot tr").all()]
+        assert [total[:4] for total in totals] == [
+            ["批而未用", "60.00", "64.30", "107.17%"],
+            ["批而未供", "200.00", "40.00", "20.00%"],
+        ]
+        assert [text.strip() for text in page.locator("ul.status-summary li").all_inner_texts()] == [
+            "2 滞后",
+            "0 临期预警",
+            "0 正常推进",
+            "1 已完成",
+        ]
+        # The date form is a plain GET form: it works without a script too.
+        page.fill("#id_as_of", "2023-06-20")
+        with page.expect_navigation():
+            page.click("form.query button[type=submit]")
+        assert "as_of=2023-06-20" in page.url
+        assert cells(page.locator("table.progress tbody tr", has_text="安泽县"))[4:8] == [
+            "20.67%",
+            "25.00%",
+            "滞后",
+            "2.60",
+        ]
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "test_dashboard-no-javascript-city-2023.png"), full_page=True)
+    finally:
+        context.close()
