@@ -7,6 +7,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from landtrack.numbers import rate_2
+
 from .choices import DEFAULT_MILESTONES
 
 HUNDRED = Decimal("100")
@@ -26,7 +28,7 @@ def completion_bar(progress, width=220):
     # The scale reaches 100 %, or further when a county has gone past it.
     scale = max(HUNDRED, progress.completion_rate)
     fill = float(progress.completion_rate / scale) * width
-    ticks = [(float(m.target_rate / scale) * width, f"{m.target_rate:.0f}%") for m in progress.milestones]
+    ticks = [(float(m.target_rate / scale) * width, f"{rate_2(m.target_rate)}%") for m in progress.milestones]
     return Bar(
         width=width,
         fill=round(fill, 1),

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from landtrack.dates import full_years_passed_from
-from landtrack.numbers import format_area
+from landtrack.numbers import format_area, rate_2
 from parcels.models import Parcel
 from parcels.rules import flag_filter, procedure_deadlines, with_rule_facts
 
@@ -70,7 +70,7 @@ def _milestone_reminders(user, as_of, until):
                     as_of,
                     county,
                     f"{county.name}{progress.task.get_category_display()}任务未达到 {latest.due:%m月%d日} 节点"
-                    f"（{latest.target_rate:.0f}%），还差 {format_area(latest.target_area_mu - progress.completed_area_mu)} 亩",
+                    f"（{rate_2(latest.target_rate)}%），还差 {format_area(latest.target_area_mu - progress.completed_area_mu)} 亩",
                     url,
                 )
             )
@@ -83,7 +83,7 @@ def _milestone_reminders(user, as_of, until):
                     as_of,
                     county,
                     f"{county.name}{progress.task.get_category_display()}任务 {upcoming.due:%m月%d日} 须达到 "
-                    f"{upcoming.target_rate:.0f}%，还需 {format_area(upcoming.remaining_area_mu)} 亩",
+                    f"{rate_2(upcoming.target_rate)}%，还需 {format_area(upcoming.remaining_area_mu)} 亩",
                     url,
                 )
             )
