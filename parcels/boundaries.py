@@ -64,6 +64,7 @@ CHINA_LNG = (73.0, 136.0)
 ZONE_BAND_MARGIN = 0.5
 # The largest 批而未用 parcels are a few square kilometres; a thousand means the points are wrong.
 MAX_AREA_M2 = Decimal(1_000_000_000)
+MAX_FILE_AREA_HA = Decimal(100_000_000)
 CHINA_LAT = (3.0, 54.0)
 
 SQUARE_METRES_PER_HECTARE = Decimal(10_000)
@@ -566,7 +567,7 @@ class _Reader:
         )
         if area_text:
             area = _decimal(area_text)
-            if area is None or area < 0:
+            if area is None or area < 0 or area >= MAX_FILE_AREA_HA:
                 parcel.warnings.append(
                     LineError(number, f"地块面积“{_short(area_text)}”不是有效的公顷数，未用于面积核对。")
                 )
@@ -779,6 +780,15 @@ def _build_parcel(parcel, source):
             )
             ring.points.append(Point(first.number, ring.number, first.x, first.y, None))
     parcel.rings = rings
+    for ring in rings:
+        distinct = len({(point.x, point.y) for point in ring.points})
+        if distinct < 3:
+            parcel.errors.append(
+                LineError(
+                    ring.points[0].line, f"第{ring.number}圈只有 {distinct} 个不同的界址点，不能构成面。"
+                )
+            )
+            return
     if not _transform(parcel):
         return
     if not _validate_geometry(parcel):

@@ -5,6 +5,7 @@ The REST API and the admin call these; the file format, the transform and the ch
 """
 
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from landtrack.services import attribute_to
 
 from .boundaries import (
+    FOUR_PLACES,
     SQUARE_METRES_PER_HECTARE,
     BoundaryFileError,
     ExportParcel,
@@ -111,7 +113,10 @@ def _store(*, boundary, parcel, found, parsed, file_name, notes, user):
     boundary.center = found.center
     boundary.area_m2 = found.area_m2
     boundary.area_mu = found.area_mu
-    boundary.file_area_ha = found.area_ha
+    # Kept as the model holds areas (4 places); the check itself used the file's exact figure.
+    boundary.file_area_ha = (
+        None if found.area_ha is None else found.area_ha.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+    )
     boundary.file_header = dict(parsed.header)
     boundary.parcel_line = found.parcel_line()
     boundary.file_name = (file_name or "")[-255:]

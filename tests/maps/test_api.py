@@ -454,3 +454,10 @@ def test_a_six_degree_zone_file_is_stored_in_its_zone(api, anze_parcels):
     reread = read_boundary_file(api.get(f"/api/v1/parcels/{parcel.pk}/boundary/txt/").content)
     assert "几度分带" in reread.header and reread.header["几度分带"] == "6" and reread.header["带号"] == "19"
     assert reread.parcels[0].zone == 19 and reread.parcels[0].warnings == []
+
+
+def test_a_file_area_with_many_decimals_is_kept_to_four_places(api, anze_parcels):
+    parcel = anze_parcels["AZ-001"]
+    body = upload(api, parcel, gbk(SQUARE.replace("5,1.0000,", "5,1.000049,"))).json()
+    assert body["area_mu_file"] == "15.00" and body["warnings"] == []
+    assert ParcelBoundary.objects.get(parcel=parcel).file_area_ha == Decimal("1.0000")

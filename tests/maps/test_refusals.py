@@ -145,3 +145,9 @@ def test_a_boundary_of_thousands_of_square_kilometres_is_refused():
     text = SQUARE.replace("3985100.000", "4085000.000").replace("37500100.000", "37600000.000")
     errors = parcel_errors(gbk(text))
     assert errors == [(13, "按坐标计算的地块面积为 10000.0 平方公里，不像一宗地块；请检查坐标和点序。")]
+
+
+def test_a_hole_of_two_points_is_refused_at_its_line():
+    text = SQUARE_WITH_HOLE.replace("K3,2,3985060.000,37500060.000\nK4,2,3985040.000,37500060.000\n", "")
+    text = text.replace("10,0.9400", "8,0.9400")
+    assert parcel_errors(gbk(text)) == [(19, "第2圈只有 2 个不同的界址点，不能构成面。")]
