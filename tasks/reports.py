@@ -446,8 +446,8 @@ def county_lists(target, *, user, county, year, today=None):
     parcels = (
         with_disposed_as_of(Parcel.objects.visible_to(user).filter(county=county), as_of)
         .select_related("town", "responsible_unit")
-        .annotate(town_code=F("town__code"))
-        .order_by("-kind", "town_code", "code")  # 批而未供 first, as the notice lists them
+        # 批而未供 first, as the notice lists them; parcels without a town last on every database.
+        .order_by("-kind", F("town__code").asc(nulls_last=True), "code")
     )
     sheet = ReportSheet(
         workbook,
