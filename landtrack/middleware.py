@@ -20,9 +20,13 @@ class RefuseNulCharactersMiddleware:
         is_api = request.path_info.startswith("/api/")
         if NUL in request.path_info:
             if is_api:
-                return JsonResponse({"detail": "未找到。"}, status=404, json_dumps_params={"ensure_ascii": False})
+                return JsonResponse(
+                    {"detail": "未找到。"}, status=404, json_dumps_params={"ensure_ascii": False}
+                )
             return HttpResponseNotFound("未找到。", content_type="text/plain; charset=utf-8")
-        bad = sorted({key for key, values in request.GET.lists() if NUL in key or any(NUL in v for v in values)})
+        bad = sorted(
+            {key for key, values in request.GET.lists() if NUL in key or any(NUL in v for v in values)}
+        )
         if bad:
             names = [key.replace(NUL, "") or "non_field_errors" for key in bad]
             if is_api:

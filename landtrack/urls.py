@@ -8,6 +8,9 @@ admin.site.site_header = "LandTrack 批而未用土地清理"
 admin.site.site_title = "LandTrack"
 admin.site.index_title = "台账管理"
 
+# A URL under /api/ that matches no route answers JSON like every other API error.
+handler404 = "landtrack.api.errors.not_found"
+
 api_v1 = [
     path("", include("leadership.api.urls")),
     path("", include("parcels.api.urls")),

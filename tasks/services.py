@@ -82,7 +82,9 @@ def rectification_save(*, item, user=None, responsible_units=None, expected_vers
         responsible_units = list(responsible_units)
         foreign = [unit.name for unit in responsible_units if unit.region_id != item.county_id]
         if foreign:
-            raise ValidationError({"responsible_units": f"责任单位应属于本县，{'、'.join(foreign)}不属于本县。"})
+            raise ValidationError(
+                {"responsible_units": f"责任单位应属于本县，{'、'.join(foreign)}不属于本县。"}
+            )
     attribute_to(item, user)
     item.save()
     if responsible_units is not None:

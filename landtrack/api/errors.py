@@ -3,7 +3,8 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -34,6 +35,52 @@ def django_errors(error):
     return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
 
 
+# Messages DRF writes in English without passing them through its translations.
+UNTRANSLATED = {"No data provided": "未提交任何数据（请求体为空或为 null）。"}
+
+
+def flat_messages(detail, prefix=""):
+    """Nested serializer errors as plain strings, each saying where it applies.
+
+    ``[{}, {"target_rate": ["…"]}]`` becomes ``["第 2 项 target_rate：…"]``, so that every field of a 400
+    answers with a list of messages as API.md says, nested fields (milestones) included.
+    """
+    if isinstance(detail, dict):
+        messages = []
+        for key, value in detail.items():
+            label = "" if key == api_settings.NON_FIELD_ERRORS_KEY else f"{key}："
+            messages += flat_messages(value, prefix + label)
+        return messages
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [
+                exceptions.ErrorDetail(
+                    prefix + UNTRANSLATED.get(str(item), item), getattr(item, "code", None)
+                )
+                for item in detail
+            ]
+        messages = []
+        for index, item in enumerate(detail, start=1):
+            if item:
+                messages += flat_messages(item, f"{prefix}第 {index} 项 ")
+        return messages
+    return [exceptions.ErrorDetail(prefix + str(detail), getattr(detail, "code", None))]
+
+
+def field_errors(detail):
+    """``{"field": ["message", ...]}`` whatever shape DRF produced."""
+    if not isinstance(detail, dict):
+        return {api_settings.NON_FIELD_ERRORS_KEY: flat_messages(detail)}
+    return {field: flat_messages(value) for field, value in detail.items()}
+
+
+def not_found(request, exception=None):
+    """Django's 404 for a URL that matches no route: JSON under /api/, Django's own page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "未找到。"}, status=404, json_dumps_params={"ensure_ascii": False})
+    return page_not_found(request, exception)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(django_errors(exc))
@@ -51,8 +98,6 @@ def exception_handler(exc, context):
             {api_settings.NON_FIELD_ERRORS_KEY: ["请求数据无法解析，请提交有效的 JSON。"]},
             status=status.HTTP_400_BAD_REQUEST,
         )
-    if isinstance(exc, exceptions.ValidationError) and not isinstance(exc.detail, dict):
-        # A bare list of messages (DRF raises some that way) still answers as {"field": [...]}.
-        detail = exc.detail if isinstance(exc.detail, list) else [exc.detail]
-        exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: detail})
+    if isinstance(exc, exceptions.ValidationError):
+        exc = exceptions.ValidationError(field_errors(exc.detail))
     return drf_exception_handler(exc, context)

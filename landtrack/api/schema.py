@@ -50,7 +50,11 @@ class LandTrackAutoSchema(AutoSchema):
         if method in ("POST", "PUT", "PATCH"):
             codes.add("400")
         action = getattr(self.view, "action", None)
-        if method == "GET" and self._is_list_view() and action not in getattr(self.view, "plain_read_actions", ()):
+        if (
+            method == "GET"
+            and self._is_list_view()
+            and action not in getattr(self.view, "plain_read_actions", ())
+        ):
             codes.add("400")
             if self._get_paginator() is not None:
                 codes.add("404")

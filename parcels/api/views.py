@@ -148,7 +148,9 @@ class ParcelViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelVie
 
     def perform_destroy(self, parcel):
         try:
-            services.parcel_delete(parcel=parcel, user=self.request.user, expected_version=self.if_match_version)
+            services.parcel_delete(
+                parcel=parcel, user=self.request.user, expected_version=self.if_match_version
+            )
         except services.ParcelHasDisposals as refusal:
             raise Conflict(refusal.message) from refusal
 
