@@ -1,0 +1,26 @@
+"""Replace the whole database with a backup made by ``manage.py backup``."""
+
+from django.core.management import BaseCommand, CommandError
+
+from landtrack.backup import BackupError, restore
+
+
+class Command(BaseCommand):
+    help = "用 backup 命令生成的备份文件替换整个数据库（现有数据将被覆盖）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="备份文件路径")
+        parser.add_argument("--database", default="default", help="数据库别名（默认 default）")
+        parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive",
+                            help="不询问确认")
+
+    def handle(self, *args, file, database, interactive, **options):
+        if interactive:
+            answer = input(f"将用 {file} 覆盖数据库“{database}”中的全部数据。输入 yes 继续：")
+            if answer.strip().lower() != "yes":
+                raise CommandError("已取消恢复。")
+        try:
+            restore(file, using=database)
+        except BackupError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"已从 {file} 恢复数据库。")
