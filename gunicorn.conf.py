@@ -1,0 +1,28 @@
+"""gunicorn configuration for LandTrack: `.venv/bin/gunicorn landtrack.wsgi` reads it from the working directory.
+
+Every setting can be overridden from the environment (``GUNICORN_BIND`` …) or on the command line.
+"""
+
+import multiprocessing
+import os
+
+# Behind a TLS-terminating proxy (nginx) on the same host: listen on loopback only.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Synchronous workers: LandTrack's requests are short and database-bound.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+# Excel imports of 10,000 rows take a few seconds; nothing should take a minute.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so that a slow leak can never grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests_jitter = 200
+# Trust X-Forwarded-* only from the proxy (see DJANGO_SECURE_PROXY_SSL_HEADER in the README).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Uploads (ledgers, coordinate files) are read by Django, which enforces its own size limits.
+limit_request_line = 8190
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+wsgi_app = "landtrack.wsgi:application"
