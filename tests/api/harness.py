@@ -7,6 +7,7 @@ stale If-Match 412, and a pinned query count that does not grow with rows.
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -42,6 +43,7 @@ class Resource:
     has_etag: bool = False
     scoped: bool = True
     list_queries: int = 0  # queries of a list request, whatever the number of rows
+    model: type = None  # the model behind it, to find what a create wrote
 
     def list_url_for(self, county):
         return self.list_url
@@ -65,6 +67,17 @@ class Resource:
 
     def update_payload(self, obj):  # pragma: no cover
         raise NotImplementedError
+
+    def stale_payload(self, obj):
+        """A second, different change, sent with an outdated If-Match."""
+        return {"name": "覆盖"}
+
+    def assert_updated(self, obj):
+        """The update payload's change is what the database now holds."""
+        obj.refresh_from_db()
+        for name, value in self.update_payload(obj).items():
+            stored = getattr(obj, name)
+            assert stored == (Decimal(value) if isinstance(stored, Decimal) else value), name
 
     def history_count(self, obj):
         return obj.history.count()

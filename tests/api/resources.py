@@ -6,7 +6,7 @@ from decimal import Decimal
 from leadership.choices import Role
 from leadership.models import GroupMember, LeadershipGroup, Region, Unit
 from parcels import services as parcel_services
-from parcels.models import Disposal
+from parcels.models import Disposal, Parcel
 from tasks import services as task_services
 from tasks.models import CountyTask, RectificationItem
 from tests.factories import ParcelFactory
@@ -88,6 +88,9 @@ class TaskResource(Resource):
 
 
 class RectificationResource(Resource):
+    def stale_payload(self, obj):
+        return {"title": "覆盖"}
+
     def make(self, county, index=0):
         return task_services.rectification_save(
             item=RectificationItem(
@@ -130,16 +133,37 @@ class RegionResource(Resource):
 
 RESOURCES = [
     ParcelResource(
-        "parcels", "/api/v1/parcels/", writer_roles={Role.COUNTY_CLERK}, has_etag=True, list_queries=2
+        "parcels",
+        "/api/v1/parcels/",
+        writer_roles={Role.COUNTY_CLERK},
+        has_etag=True,
+        list_queries=2,
+        model=Parcel,
     ),
-    DisposalResource("disposals", "", writer_roles={Role.COUNTY_CLERK}, can_update=False, list_queries=3),
-    TaskResource("tasks", "/api/v1/tasks/", writer_roles={Role.CITY_BUREAU}, list_queries=3),
+    DisposalResource(
+        "disposals",
+        "",
+        writer_roles={Role.COUNTY_CLERK},
+        can_update=False,
+        list_queries=3,
+        model=Disposal,
+    ),
+    TaskResource(
+        "tasks",
+        "/api/v1/tasks/",
+        writer_roles={Role.CITY_BUREAU},
+        has_etag=True,
+        list_queries=3,
+        model=CountyTask,
+    ),
     RectificationResource(
         "rectifications",
         "/api/v1/rectifications/",
         writer_roles={Role.COUNTY_OFFICE},
         can_delete=False,
+        has_etag=True,
         list_queries=3,
+        model=RectificationItem,
     ),
     UnitResource(
         "units",
@@ -171,4 +195,4 @@ RESOURCES = [
     ),
 ]
 
-__all__ = ["RESOURCES", "CountyTask"]
+__all__ = ["RESOURCES"]
