@@ -146,3 +146,170 @@ def test_a_user_without_a_role_is_kept_out_of_the_admin(client, demo):
     client.force_login(UserFactory(username="nobody", role="", region=None))
     response = client.get(reverse("admin:parcels_parcel_changelist"))
     assert response.status_code == 403
+
+
+# --- autocompletes, other changelists, choice lists -------------------------------------------------
+
+
+def autocomplete(client, model_name, field_name, term="", app_label="parcels"):
+    response = client.get(
+        "/admin/autocomplete/",
+        {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": term},
+    )
+    assert response.status_code == 200, response.content
+    return {row["text"] for row in response.json()["results"]}
+
+
+def test_autocompletes_offer_only_the_users_county(login):
+    from leadership.models import Unit
+
+    client = login("az_clerk", Role.COUNTY_CLERK, "141026")
+    anze_units = set(Unit.objects.filter(region__code="141026").values_list("name", flat=True))
+    offered = autocomplete(client, "parcel", "responsible_unit")
+    assert offered and offered <= anze_units
+    # 乡宁县财政局 exists, but not for a clerk of 安泽县: searching by name finds only 安泽县's.
+    assert autocomplete(client, "parcel", "responsible_unit", "财政局") == {"安泽县财政局"}
+    assert autocomplete(client, "parcel", "responsible_unit", "乡宁") == set()
+    assert autocomplete(client, "disposal", "parcel", "XN2022") == set()
+    assert autocomplete(client, "disposal", "parcel", "AZ")  # their own parcels are offered
+    city = login("lf_city", Role.CITY_BUREAU, "141000")
+    assert autocomplete(city, "parcel", "responsible_unit", "财政局") == {"安泽县财政局", "乡宁县财政局"}
+
+
+@pytest.mark.parametrize(
+    "changelist, county_field",
+    [
+        ("tasks_countytask_changelist", "county"),
+        ("tasks_rectificationitem_changelist", "county"),
+        ("leadership_unit_changelist", "region"),
+        ("leadership_leadershipgroup_changelist", "region"),
+        ("tasks_campaign_changelist", "region"),
+    ],
+)
+def test_every_changelist_of_a_clerk_holds_only_their_county(login, changelist, county_field):
+    client = login("xn_clerk", Role.COUNTY_CLERK, "141029")
+    response = client.get(reverse(f"admin:{changelist}"), {"all": ""})
+    assert response.status_code == 200
+    rows = list(response.context["cl"].result_list)
+    assert rows, changelist  # the demo has some in 乡宁县
+    assert {getattr(row, county_field).code for row in rows} == {"141029"}
+    assert response.context["cl"].full_result_count == len(rows)
+
+
+def test_the_offices_choice_lists_hold_only_its_county(login):
+    client = login("xn_office", Role.COUNTY_OFFICE, "141029")
+    form = client.get(reverse("admin:tasks_rectificationitem_add")).context["adminform"].form
+    assert [region.code for region in form.fields["county"].queryset] == ["141029"]
+    assert {unit.region.code for unit in form.fields["lead_unit"].queryset} == {"141029"}
+    assert {unit.region.code for unit in form.fields["responsible_units"].queryset} == {"141029"}
+    assert {campaign.region.code for campaign in form.fields["campaign"].queryset} <= {"141029"}
+
+
+def test_a_city_bureau_of_another_city_sees_nothing_of_linfen(login):
+    taiyuan = Region.objects.create(code="140100", name="太原市", level="city")
+    assert taiyuan.pk
+    client = login("ty_city", Role.CITY_BUREAU, "140100")
+    assert listed_codes(client) == set()
+    response = client.get(reverse("admin:tasks_countytask_changelist"))
+    assert response.context["cl"].result_count == 0
+    task = CountyTask.objects.get(county__code="141029", year=2022)
+    response = client.get(reverse("admin:tasks_countytask_change", args=[task.pk]))
+    assert response.status_code == 302
+
+
+# --- who manages what -------------------------------------------------------------------------------
+
+
+def test_the_office_manages_its_leadership_group_and_not_anothers(login):
+    from leadership.models import LeadershipGroup
+
+    client = login("az_office", Role.COUNTY_OFFICE, "141026")
+    own = LeadershipGroup.objects.get(region__code="141026")
+    url = reverse("admin:leadership_leadershipgroup_change", args=[own.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and response.context["has_change_permission"]
+    data = admin_form_data(response, office_director="新主任")
+    assert client.post(url, data).status_code == 302
+    own.refresh_from_db()
+    assert own.office_director == "新主任"
+    record = own.history.order_by("-history_id").first()
+    assert record.history_user.username == "az_office"
+    other = LeadershipGroup.objects.get(region__code="141029")
+    assert client.get(reverse("admin:leadership_leadershipgroup_change", args=[other.pk])).status_code == 302
+    clerk = login("az_clerk", Role.COUNTY_CLERK, "141026")
+    response = clerk.get(url)
+    assert response.status_code == 200 and not response.context["has_change_permission"]
+    before = database_snapshot()
+    assert clerk.post(url, data | {"office_director": "经办人改"}).status_code == 403
+    assert database_snapshot() == before
+
+
+def test_the_office_cannot_open_another_countys_rectification_item(login):
+    from tasks.models import RectificationItem
+
+    client = login("az_office", Role.COUNTY_OFFICE, "141026")
+    item = RectificationItem.objects.filter(county__code="141029").first()
+    response = client.get(reverse("admin:tasks_rectificationitem_change", args=[item.pk]))
+    assert response.status_code == 302
+    assert item.title not in client.get(response.url).content.decode()
+
+
+# --- saving over someone else's newer version ---------------------------------------------------------
+
+
+def test_a_task_saved_meanwhile_by_someone_else_is_not_overwritten(login):
+    from tasks import services
+
+    client = login("lf_city", Role.CITY_BUREAU, "141000")
+    task = CountyTask.objects.get(county__code="141029", year=2022)
+    url = reverse("admin:tasks_countytask_change", args=[task.pk])
+    response = client.get(url)
+    colleague = UserFactory(username="city_colleague", role=Role.CITY_BUREAU, region=task.county.parent)
+    task.document_number = "同事改的文号"
+    services.task_save(task=task, user=colleague)
+    before = database_snapshot()
+    response = client.post(url, admin_form_data(response, document_number="我的文号"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "该记录已被city_colleague于" in page and "您的修改未保存" in page
+    assert database_snapshot() == before
+
+
+def test_a_rectification_item_saved_meanwhile_by_someone_else_is_not_overwritten(login):
+    from tasks import services
+    from tasks.models import RectificationItem
+
+    client = login("xn_office", Role.COUNTY_OFFICE, "141029")
+    item = RectificationItem.objects.filter(county__code="141029").first()
+    url = reverse("admin:tasks_rectificationitem_change", args=[item.pk])
+    response = client.get(url)
+    colleague = UserFactory(username="office_colleague", role=Role.COUNTY_OFFICE, region=item.county)
+    item.description = "同事补充的措施"
+    services.rectification_save(item=item, user=colleague)
+    before = database_snapshot()
+    response = client.post(url, admin_form_data(response, description="我的措施"))
+    assert response.status_code == 200
+    assert "该记录已被office_colleague于" in response.content.decode()
+    assert database_snapshot() == before
+
+
+# --- odd input in admin URLs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?county=%00", "?town=%00", "?kind__exact=%00", "?q=%00", "?q=a%00b", "?status=%00", "?o=%00"],
+)
+def test_nul_characters_in_admin_queries_are_refused_not_a_server_error(login, query):
+    client = login("az_clerk", Role.COUNTY_CLERK, "141026")
+    response = client.get(reverse("admin:parcels_parcel_changelist") + query)
+    assert response.status_code == 400
+    assert "空字符" in response.content.decode()
+
+
+def test_nul_characters_in_an_autocomplete_are_refused(login):
+    client = login("az_clerk", Role.COUNTY_CLERK, "141026")
+    response = client.get(
+        "/admin/autocomplete/?app_label=parcels&model_name=parcel&field_name=responsible_unit&term=%00"
+    )
+    assert response.status_code == 400
