@@ -2,15 +2,20 @@
 
 from urllib.parse import urlencode
 
-from django.contrib import admin
-from django.urls import reverse
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from landtrack.admin_base import CountyFilter, LandTrackAdmin, ScopedInlineMixin
 from landtrack.numbers import MU_PER_HECTARE
 from landtrack.services import attribute_to
-from leadership.scope import is_admin
+from leadership.models import Region
+from leadership.scope import COUNTY_ROLES, can_write, is_admin
 
 from .choices import ParcelFlag, ParcelKind
 from .models import IdleProcedure, SupplyRecord
@@ -22,6 +27,9 @@ from .rules import (
     suspected_idle_filter,
     with_rule_facts,
 )
+from .supply_records import COLUMNS as SUPPLY_COLUMNS
+from .supply_records import MAX_ROWS as SUPPLY_MAX_ROWS
+from .supply_records import supply_records_import
 
 
 class FlagFilter(admin.SimpleListFilter):
@@ -169,9 +177,39 @@ class SuspectedIdleFilter(admin.SimpleListFilter):
         return queryset
 
 
+def supply_import_counties(user):
+    """The counties whose supply records the user may import: a clerk's own county, or all for an admin."""
+    counties = Region.objects.counties().order_by("code")
+    if is_admin(user):
+        return counties
+    if (
+        getattr(user, "role", "") in COUNTY_ROLES
+        and user.region_id
+        and can_write(user, "parcels.parcel", user.region)
+    ):
+        return counties.filter(pk=user.region_id)
+    return counties.none()
+
+
+class SupplyImportForm(forms.Form):
+    file = forms.FileField(
+        label="供地结果文件",
+        help_text=f"监管系统导出的 Excel 工作簿（.xlsx），不超过 {SUPPLY_MAX_ROWS} 行。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+    county = forms.ModelChoiceField(label="县（市、区）", queryset=Region.objects.none(), empty_label=None)
+    dry_run = forms.BooleanField(label="只检查，不导入", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = supply_import_counties(user)
+
+
 @admin.register(SupplyRecord)
 class SupplyRecordAdmin(LandTrackAdmin):
     """Supply results imported from the monitoring system: read-only, with the idle-land check."""
+
+    change_list_template = "admin/parcels/supplyrecord_change_list.html"
 
     list_display = (
         "supervision_number",
@@ -188,6 +226,44 @@ class SupplyRecordAdmin(LandTrackAdmin):
     list_filter = (CountyFilter, SuspectedIdleFilter, "supply_method")
     search_fields = ("supervision_number", "project_name", "land_user")
     actions = None
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="parcels_supplyrecord_import"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": supply_import_counties(request.user).exists()}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        """Upload the monitoring system's export: every row is imported, or none (errors by row and column)."""
+        if not supply_import_counties(request.user).exists():
+            raise PermissionDenied
+        result = None
+        form = SupplyImportForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            result = supply_records_import(
+                source=data["file"], county=data["county"], user=request.user, dry_run=data["dry_run"]
+            )
+            if result.ok:
+                counts = f"新增 {result.created} 条、更新 {result.updated} 条、未变 {result.unchanged} 条"
+                if not data["dry_run"]:
+                    self.message_user(
+                        request, f"已导入{data['county'].name}的供地记录：{counts}。", messages.SUCCESS
+                    )
+                    return HttpResponseRedirect(reverse("admin:parcels_supplyrecord_changelist"))
+                self.message_user(request, f"检查通过，导入后将{counts}；尚未写入。", messages.INFO)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "导入监管系统供地结果",
+            "form": form,
+            "result": result,
+            "columns": [column.header for column in SUPPLY_COLUMNS],
+            "changelist_url": reverse("admin:parcels_supplyrecord_changelist"),
+        }
+        return TemplateResponse(request, "admin/parcels/supplyrecord_import.html", context)
 
     def has_add_permission(self, request, *args):
         return False

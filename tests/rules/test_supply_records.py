@@ -452,3 +452,35 @@ def test_what_a_record_lacks_can_be_given_when_opening_its_ledger_line(users, an
     )
     assert response.status_code == 201, response.content
     assert (response.json()["supply_date"], response.json()["land_user"]) == ("2020-03-15", "某某公司")
+
+
+def test_the_admin_imports_an_export_all_or_nothing(client, users, anze):
+    client.force_login(users["clerk"])
+    listing = client.get(reverse("admin:parcels_supplyrecord_changelist")).content.decode()
+    url = reverse("admin:parcels_supplyrecord_import")
+    assert url in listing
+    page = client.get(url)
+    assert list(page.context["form"].fields["county"].queryset) == [anze]  # a clerk imports their county
+
+    bad = [
+        list(GOOD_ROWS[0]),
+        ["1410262020B00007", "", "甲", "出让", "x", "", None, None, None, None, None, None, None],
+    ]
+    before = database_snapshot()
+    response = client.post(url, {"file": export_file(bad), "county": anze.pk})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "没有导入任何记录" in html and "第 4 行" in html and "面积（公顷）" in html
+    assert database_snapshot() == before
+
+    checked = client.post(url, {"file": export_file(GOOD_ROWS), "county": anze.pk, "dry_run": "on"})
+    assert "检查通过，导入后将新增 3 条" in checked.content.decode()
+    assert database_snapshot() == before
+
+    done = client.post(url, {"file": export_file(GOOD_ROWS), "county": anze.pk}, follow=True)
+    assert "新增 3 条" in done.content.decode()
+    assert SupplyRecord.objects.filter(county=anze).count() == 3
+
+    client.force_login(users["office"])
+    assert client.get(url).status_code == 403
+    assert url not in client.get(reverse("admin:parcels_supplyrecord_changelist")).content.decode()
