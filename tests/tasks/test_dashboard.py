@@ -184,3 +184,8 @@ def test_the_pace_forecast_on_the_county_page_worked_by_hand(signed_in):
         (datetime.date(2023, 11, 30), datetime.date(2023, 9, 30), False),
     ]
     assert "滞后风险</span>" not in page.content.decode()
+
+
+def test_the_county_page_links_its_rectification_list_at_the_same_date(signed_in):
+    html = signed_in(Role.COUNTY_OFFICE, "141029").get("/dashboard/141029/", {"as_of": "2022-10-01"}).content
+    assert b'href="/dashboard/141029/rectifications/?as_of=2022-10-01"' in html
