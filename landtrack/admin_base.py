@@ -53,6 +53,30 @@ class VersionedForm(forms.ModelForm):
         return self.instance.history.order_by("-history_date").select_related("history_user").first()
 
 
+class ChangeMarkerForm(forms.ModelForm):
+    """For a model without a ``version``: refuses to save over a change recorded since the form was opened.
+
+    The marker is the newest change-history id of the object and of the rows edited inline with it
+    (a group's members), read by the admin's ``change_marker``; it is set when the form is
+    rendered and compared again when the form comes back.
+    """
+
+    seen_change = forms.CharField(widget=forms.HiddenInput, required=False)
+    model_admin = None  # set by LandTrackAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["seen_change"].initial = self.model_admin.change_marker(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_change")
+        if self.instance.pk and seen and seen != self.model_admin.change_marker(self.instance):
+            raise ValidationError(stale_message(self.model_admin.last_change(self.instance)), code="stale")
+        return cleaned
+
+
 def stale_message(latest):
     """Who saved the record meanwhile, and when, for the refusal message."""
     tail = "您的修改未保存，以免覆盖他人的修改。请刷新页面后在最新版本上重新修改。"
@@ -146,9 +170,64 @@ class ScopedInlineMixin:
 
 
 class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    """Base for every LandTrack ModelAdmin: scoped, with change history, refusals shown not raised."""
+    """Base for every LandTrack ModelAdmin: scoped, with change history, refusals shown not raised.
+
+    A model with a ``version`` guards its change form with :class:`VersionedForm`; any other model
+    with a change history gets :class:`ChangeMarkerForm`'s guard added here, so that no change form
+    saves over someone else's newer save.
+    """
 
     list_per_page = 50
+
+    def guarded_by_history(self):
+        model = self.model
+        has_version = any(field.name == "version" for field in model._meta.concrete_fields)
+        return not has_version and hasattr(model, "history")
+
+    def history_sources(self, obj):
+        """(history queryset) of the object and of each inline model that keeps a history."""
+        sources = [type(obj).history.filter(id=obj.pk)]
+        for inline in self.inlines:
+            child = inline.model
+            if not hasattr(child, "history"):
+                continue
+            fk = next(
+                field
+                for field in child._meta.concrete_fields
+                if field.is_relation and field.related_model is type(obj)
+            )
+            sources.append(child.history.filter(**{fk.attname: obj.pk}))
+        return sources
+
+    def change_marker(self, obj):
+        """The newest history ids of the object and its inline rows, as one string."""
+        from django.db.models import Max
+
+        return ":".join(
+            str(source.aggregate(newest=Max("history_id"))["newest"] or 0)
+            for source in self.history_sources(obj)
+        )
+
+    def last_change(self, obj):
+        records = [
+            source.select_related("history_user").order_by("-history_date").first()
+            for source in self.history_sources(obj)
+        ]
+        records = [record for record in records if record is not None]
+        return max(records, key=lambda record: record.history_date, default=None)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and self.guarded_by_history():
+            base = kwargs.get("form", self.form)
+            kwargs["form"] = type(base.__name__, (ChangeMarkerForm, base), {"model_admin": self})
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self.guarded_by_history() or not self.has_change_permission(request, obj):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "seen_change"]}), *rest]
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -313,3 +313,45 @@ def test_nul_characters_in_an_autocomplete_are_refused(login):
         "/admin/autocomplete/?app_label=parcels&model_name=parcel&field_name=responsible_unit&term=%00"
     )
     assert response.status_code == 400
+
+
+def test_a_leadership_group_saved_meanwhile_by_someone_else_is_not_overwritten(login):
+    from leadership.models import GroupMember, LeadershipGroup
+
+    client = login("az_office", Role.COUNTY_OFFICE, "141026")
+    group = LeadershipGroup.objects.get(region__code="141026")
+    url = reverse("admin:leadership_leadershipgroup_change", args=[group.pk])
+    opened = client.get(url)
+    # Meanwhile a colleague corrects a member's title (a row of the same form, edited inline).
+    colleague = UserFactory(username="office_colleague", role=Role.COUNTY_OFFICE, region=group.region)
+    member = GroupMember.objects.filter(group=group).first()
+    member.title = "同事改的职务"
+    member._history_user = colleague
+    member.save()
+    before = database_snapshot()
+    response = client.post(url, admin_form_data(opened, office_director="我改的主任"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "该记录已被office_colleague于" in page and "您的修改未保存" in page
+    assert database_snapshot() == before
+    # Opened again, the form saves.
+    response = client.post(url, admin_form_data(client.get(url), office_director="我改的主任"))
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.office_director == "我改的主任"
+
+
+def test_a_unit_saved_meanwhile_by_someone_else_is_not_overwritten(login):
+    from leadership.models import Unit
+
+    client = login("xn_office", Role.COUNTY_OFFICE, "141029")
+    unit = Unit.objects.get(name="乡宁县财政局")
+    url = reverse("admin:leadership_unit_change", args=[unit.pk])
+    opened = client.get(url)
+    unit.duties = "同事补充的职责"
+    unit._history_user = UserFactory(username="unit_colleague", role=Role.COUNTY_OFFICE, region=unit.region)
+    unit.save()
+    before = database_snapshot()
+    response = client.post(url, admin_form_data(opened, duties="我的职责"))
+    assert response.status_code == 200 and "该记录已被unit_colleague于" in response.content.decode()
+    assert database_snapshot() == before
