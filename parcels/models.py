@@ -296,6 +296,10 @@ class Parcel(ValidatedModel):
                 add("town", "请选择乡镇或开发区（园区）。")
             elif county is not None and town.parent_id != county.pk:
                 add("town", f"{town.name}不属于{county.name}。")
+        if self.responsible_unit_id and county is not None:
+            unit = self.responsible_unit
+            if unit.region_id not in (county.pk, county.parent_id):
+                add("responsible_unit", f"责任单位“{unit.name}”不属于{county.name}或其所属市。")
 
         if self.code:
             self.code = self.code.strip()

@@ -219,7 +219,7 @@ def test_list_filters_by_status_kind_town_and_search(clerk, regions):
     assert pending.pk and idle.pk
 
 
-def test_page_size_is_capped_at_500(clerk, anze):
+def test_page_size_splits_the_list_and_a_page_past_the_end_is_404(clerk, anze):
     for number in range(3):
         ParcelFactory(county=anze, code=f"PG-{number}")
     body = clerk.get("/api/v1/parcels/", {"page_size": 1}).json()
@@ -313,3 +313,29 @@ def test_a_clerk_cannot_move_a_parcel_to_another_county(clerk, anze):
 def test_chinese_text_is_not_escaped(clerk, anze):
     ParcelFactory(county=anze, name="城东地块")
     assert "城东地块".encode() in clerk.get("/api/v1/parcels/").content
+
+
+def test_a_responsible_unit_of_another_county_is_refused_even_for_the_admin(users, xiangning, linfen):
+    from leadership.models import Unit
+
+    foreign = Unit.objects.create(region=xiangning, name="乡宁县财政局")
+    city_unit = Unit.objects.create(region=linfen, name="临汾市自然资源局")
+    admin = client_for(users["admin"])
+    before = database_snapshot()
+    response = admin.post("/api/v1/parcels/", {**VALID, "responsible_unit": foreign.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"responsible_unit": ["责任单位“乡宁县财政局”不属于安泽县或其所属市。"]}
+    assert database_snapshot() == before
+    # A unit of the county's own city is fine.
+    response = admin.post("/api/v1/parcels/", {**VALID, "responsible_unit": city_unit.pk}, format="json")
+    assert response.status_code == 201, response.content
+
+
+def test_the_responsible_unit_filter_does_not_reveal_other_countys_units(clerk, xiangning):
+    from leadership.models import Unit
+
+    foreign = Unit.objects.create(region=xiangning, name="乡宁县财政局")
+    missing = clerk.get("/api/v1/parcels/", {"responsible_unit": 99999999})
+    other = clerk.get("/api/v1/parcels/", {"responsible_unit": foreign.pk})
+    assert other.status_code == missing.status_code == 400
+    assert other.json() == missing.json()
