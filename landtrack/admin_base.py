@@ -5,6 +5,8 @@ The admin is the screen county staff use all day. Each ModelAdmin here reads thr
 sees or edits another county's rows, not even in a choice list.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -178,6 +180,7 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """
 
     list_per_page = 50
+    object_history_template = "admin/landtrack/object_history.html"
 
     def guarded_by_history(self):
         model = self.model
@@ -191,11 +194,7 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             child = inline.model
             if not hasattr(child, "history"):
                 continue
-            fk = next(
-                field
-                for field in child._meta.concrete_fields
-                if field.is_relation and field.related_model is type(obj)
-            )
+            fk = _parent_key(child, type(obj))
             sources.append(child.history.filter(**{fk.attname: obj.pk}))
         return sources
 
@@ -215,6 +214,35 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         ]
         records = [record for record in records if record is not None]
         return max(records, key=lambda record: record.history_date, default=None)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The object's change history, followed by that of the rows edited with it (disposals, milestones,
+        members), so that every change made on this page can be traced here."""
+        extra_context = {**(extra_context or {}), "inline_history": self.inline_history(request, object_id)}
+        return super().history_view(request, object_id, extra_context)
+
+    def inline_history(self, request, object_id):
+        """[(verbose name, rows newest first)] for each inline model that keeps a history."""
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            return []  # out of scope or absent: the history view itself refuses
+        sections = []
+        for inline in self.inlines:
+            child = inline.model
+            if not hasattr(child, "history"):
+                continue
+            fk = _parent_key(child, self.model)
+            kept = {field.attname for field in child.history.model._meta.concrete_fields}
+            fields = [
+                field
+                for field in child._meta.concrete_fields
+                if field.attname in kept
+                and not field.primary_key
+                and field is not fk
+                and field.name not in UNTRACKED_FIELDS
+            ]
+            records = child.history.filter(**{fk.attname: object_id}).select_related("history_user")
+            sections.append((child._meta.verbose_name, _history_rows(records, fields)))
+        return sections
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None and self.guarded_by_history():
@@ -245,6 +273,68 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         except ProtectedError:
             self.message_user(request, "该记录仍被其他数据引用，不能删除。", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+# Bookkeeping columns that say nothing about what changed.
+UNTRACKED_FIELDS = {"created_at", "updated_at", "created_by", "updated_by", "version"}
+
+
+def _parent_key(child, parent):
+    """The foreign key from an inline model to the model it is edited with."""
+    return next(
+        field for field in child._meta.concrete_fields if field.is_relation and field.related_model is parent
+    )
+
+
+def _shown(field, value):
+    if value is None or value == "":
+        return ""
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _history_rows(records, fields):
+    """Who changed what and when, one row per history record, newest first; saves that changed nothing
+    are left out."""
+    rows = []
+    previous = {}
+    for record in records.order_by("history_date", "history_id"):
+        before = previous.get(record.id)
+        previous[record.id] = record
+        if record.history_type == "+":
+            changes = [
+                (field.verbose_name, "", _shown(field, getattr(record, field.attname)))
+                for field in fields
+                if _shown(field, getattr(record, field.attname))
+            ]
+        elif record.history_type == "~" and before is not None:
+            changes = [
+                (
+                    field.verbose_name,
+                    _shown(field, getattr(before, field.attname)),
+                    _shown(field, getattr(record, field.attname)),
+                )
+                for field in fields
+                if getattr(before, field.attname) != getattr(record, field.attname)
+            ]
+            if not changes:
+                continue
+        else:
+            changes = []
+        rows.append(
+            {
+                "at": record.history_date,
+                "user": record.history_user.get_username() if record.history_user else "",
+                "action": record.get_history_type_display(),
+                "object": str(record.instance),
+                "changes": changes,
+            }
+        )
+    rows.reverse()
+    return rows
 
 
 class CountyFilter(admin.SimpleListFilter):

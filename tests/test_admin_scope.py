@@ -1,6 +1,7 @@
 """In the admin, each role sees and changes only what DOMAIN.md §2 allows — lists, choices and pages."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from leadership.choices import Role
@@ -355,3 +356,60 @@ def test_a_unit_saved_meanwhile_by_someone_else_is_not_overwritten(login):
     response = client.post(url, admin_form_data(opened, duties="我的职责"))
     assert response.status_code == 200 and "该记录已被unit_colleague于" in response.content.decode()
     assert database_snapshot() == before
+
+
+# --- change history in the admin ----------------------------------------------------------------------
+
+
+def test_a_parcels_admin_history_shows_its_disposals_changes(login):
+    import datetime
+    from decimal import Decimal
+
+    from parcels import services
+
+    client = login("az_clerk", Role.COUNTY_CLERK, "141026")
+    parcel = Parcel.objects.get(code="AZ-PW-003")
+    clerk = client.get(reverse("admin:parcels_parcel_changelist")).wsgi_request.user
+    disposal = services.disposal_record(
+        parcel=parcel,
+        method="supply_transfer",
+        area_mu=Decimal("0.75"),
+        date=datetime.date(2023, 6, 1),
+        user=clerk,
+    )
+    services.disposal_update(disposal=disposal, area_mu=Decimal("0.5"), user=clerk)
+    page = client.get(reverse("admin:parcels_parcel_history", args=[parcel.pk])).content.decode()
+    assert "处置记录的变更记录" in page
+    assert "处置面积（亩）：</strong>0.7500 → 0.5000" in page
+    assert "处置面积（亩）：</strong>— → 0.7500" in page
+    assert "az_clerk" in page
+
+
+def test_a_tasks_admin_history_shows_its_milestones_changes(login):
+    from tasks import services
+
+    call_command("populate_history", "--auto", verbosity=0)  # as `make run` does after loading the demo
+    client = login("lf_city", Role.CITY_BUREAU, "141000")
+    task = CountyTask.objects.get(county__code="141029", year=2022)
+    city = client.get(reverse("admin:tasks_countytask_changelist")).wsgi_request.user
+    milestones = list(task.milestones.values_list("due", "target_rate"))
+    milestones[0] = (milestones[0][0], 30)
+    services.task_save(task=task, milestones=milestones, user=city)
+    page = client.get(reverse("admin:tasks_countytask_history", args=[task.pk])).content.decode()
+    assert "时间节点的变更记录" in page
+    assert "累计目标（%）：</strong>25.00 → 30.00" in page and "lf_city" in page
+
+
+def test_a_groups_admin_history_shows_its_members_changes(login):
+    from leadership.models import GroupMember, LeadershipGroup
+
+    call_command("populate_history", "--auto", verbosity=0)
+    client = login("az_office", Role.COUNTY_OFFICE, "141026")
+    group = LeadershipGroup.objects.get(region__code="141026")
+    member = GroupMember.objects.filter(group=group).order_by("order").first()
+    member.title = "县长"
+    member._history_user = client.get(reverse("admin:leadership_unit_changelist")).wsgi_request.user
+    member.save()
+    page = client.get(reverse("admin:leadership_leadershipgroup_history", args=[group.pk])).content.decode()
+    assert "领导小组成员的变更记录" in page
+    assert "职务：</strong>政府副县长 → 县长" in page and "az_office" in page
