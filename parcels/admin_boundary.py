@@ -23,7 +23,7 @@ from leadership.models import Region
 from leadership.scope import can_write, scope_counties
 
 from . import boundary_services
-from .boundaries import MAX_FILE_BYTES, BoundaryFileError, area_check, read_boundary_file
+from .boundaries import MAX_FILE_BYTES, BoundaryFileError, area_check
 from .boundary_maps import MapItem, draw, parcel_drawing
 from .models import Parcel, ParcelBoundary
 
@@ -238,7 +238,7 @@ class BoundaryAdminMixin:
         return self._boundary_render(request, form=form, errors=errors, preview=preview, parcel=parcel)
 
     def _boundary_matches(self, request, *, content, county, parcel):
-        parsed = read_boundary_file(content, near_lng=parcel.center_lng if parcel is not None else None)
+        parsed = boundary_services.read_for_county(content, county=county, parcel=parcel)
         if parcel is not None:
             return parsed, [boundary_services.boundary_match_parcel(parsed=parsed, parcel=parcel)]
         ledger = Parcel.objects.visible_to(request.user).filter(county=county)

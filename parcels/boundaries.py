@@ -33,6 +33,7 @@ __all__ = [
     "zone_width",
     "zone_for_meridian",
     "zone_containing",
+    "valid_zone",
     "read_boundary_file",
     "write_boundary_file",
     "ExportParcel",
@@ -719,13 +720,14 @@ def zone_containing(lng, width=3):
     return zone if valid_zone(zone) and zone_width(zone) == width else None
 
 
-def read_boundary_file(content, *, near_lng=None):
+def read_boundary_file(content, *, near_lng=None, fallback_zone=None):
     """Read a coordinate file (bytes) into its parcels, checked and transformed.
 
     Raises BoundaryFileError listing every line that cannot be read. A parcel that can be read but not
     stored (self-intersecting, a hole outside, no zone …) keeps its reasons in ``parcel.errors``.
-    ``near_lng`` (e.g. the ledger's centre longitude of the parcel) gives the zone, with a warning, when
-    neither the eastings' prefix nor the header names one.
+    When neither the eastings' prefix nor the header names the zone, ``near_lng`` (e.g. the ledger's centre
+    longitude of the parcel) gives it, or else ``fallback_zone()`` — called only then — returning
+    ``(zone, how it was chosen)`` or None; a warning says which was used.
     """
     if not isinstance(content, bytes | bytearray):
         raise TypeError("content must be bytes")
@@ -754,6 +756,12 @@ def read_boundary_file(content, *, near_lng=None):
             source = ZoneSource(
                 zone, f"地块中心点经度 {Decimal(near_lng):f}° 所在的 {width} 度带第 {zone} 带", width
             )
+    if source.zone is None and fallback_zone is not None and any(
+        parcel.points and all(point.y < ZONE_FACTOR for point in parcel.points) for parcel in parsed.parcels
+    ):
+        chosen = fallback_zone()
+        if chosen is not None and valid_zone(chosen[0]):
+            source = ZoneSource(chosen[0], chosen[1], zone_width(chosen[0]))
     for parcel in parsed.parcels:
         _build_parcel(parcel, source)
     return parsed

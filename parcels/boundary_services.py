@@ -7,7 +7,9 @@ The REST API and the admin call these; the file format, the transform and the ch
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from landtrack.services import attribute_to
@@ -20,6 +22,7 @@ from .boundaries import (
     LineError,
     declared_area_warning,
     read_boundary_file,
+    valid_zone,
     write_boundary_file,
     zone_width,
 )
@@ -37,6 +40,8 @@ __all__ = [
     "boundaries_import",
     "boundary_delete",
     "boundaries_txt",
+    "read_for_county",
+    "zone_fallback",
 ]
 
 
@@ -142,9 +147,41 @@ def boundary_save(*, parcel, found, parsed, file_name="", notes=(), user=None):
     )
 
 
+def zone_fallback(county):
+    """The zone for eastings without a prefix in a file that names none: the zone most of the county's
+    stored boundaries use, else the deployment's ``LANDTRACK_DEFAULT_ZONE``. Looked up only when needed."""
+
+    def fallback():
+        zone = (
+            ParcelBoundary.objects.filter(parcel__county=county)
+            .values("zone")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "zone")
+            .values_list("zone", flat=True)
+            .first()
+        )
+        if zone is not None:
+            return zone, f"本县已上图地块所用的 {zone_width(zone)} 度带第 {zone} 带"
+        default = getattr(settings, "LANDTRACK_DEFAULT_ZONE", None)
+        if default is not None and valid_zone(default):
+            return default, f"系统设置的默认投影带（{zone_width(default)} 度带第 {default} 带）"
+        return None
+
+    return fallback
+
+
+def read_for_county(content, *, county, parcel=None):
+    """Read a coordinate file uploaded for a county's ledger (or one parcel of it)."""
+    return read_boundary_file(
+        content,
+        near_lng=parcel.center_lng if parcel is not None else None,
+        fallback_zone=zone_fallback(county),
+    )
+
+
 def boundary_upload(*, parcel, content, file_name="", user=None):
     """Read a coordinate file and store the boundary of ``parcel`` from it (BoundaryFileError if it cannot)."""
-    parsed = read_boundary_file(content, near_lng=parcel.center_lng)
+    parsed = read_for_county(content, county=parcel.county, parcel=parcel)
     found, notes = boundary_for_parcel(parsed, parcel)
     if found.errors:
         raise BoundaryFileError(found.errors)

@@ -428,19 +428,51 @@ def test_utf8_bom_and_gbk_uploads_store_the_same_boundary(api, anze_parcels):
 
 
 
-def test_a_file_naming_no_zone_takes_it_from_the_parcels_centre_point(api, anze_parcels):
-    parcel = anze_parcels["AZ-001"]
-    content = gbk(SQUARE_NO_PREFIX.replace("带号=37\n", ""))
-    refused = upload(api, parcel, content)
+NO_ZONE_ANYWHERE = SQUARE_NO_PREFIX.replace("带号=37\n", "")
+
+
+def test_a_file_naming_no_zone_is_refused_when_nothing_else_tells_the_zone(api, anze_parcels, settings):
+    settings.LANDTRACK_DEFAULT_ZONE = None
+    before = database_snapshot()
+    refused = upload(api, anze_parcels["AZ-001"], gbk(NO_ZONE_ANYWHERE))
     assert refused.status_code == 400
-    assert refused.json()["errors"][0]["line"] == 13
+    (error,) = refused.json()["errors"]
+    assert error["line"] == 13 and error["message"].startswith("Y 坐标没有带号前缀，[属性描述] 中也没有有效的带号")
+    assert database_snapshot() == before
+
+
+def test_a_file_naming_no_zone_takes_it_from_the_parcels_centre_point(api, anze_parcels, settings):
+    settings.LANDTRACK_DEFAULT_ZONE = None
+    parcel = anze_parcels["AZ-001"]
     type(parcel).objects.filter(pk=parcel.pk).update(center_lng=Decimal("112.200000"), center_lat=Decimal("36.100000"))
     parcel.refresh_from_db()
-    body = upload(api, parcel, content).json()
+    body = upload(api, parcel, gbk(NO_ZONE_ANYWHERE)).json()
     assert body["area_mu_computed"] == "15.00"
     # 112.2°E lies in the 3° zone 37 (109.5°–112.5°E).
     assert body["warnings"] == ["第13行：Y 坐标没有带号前缀，已按 地块中心点经度 112.200000° 所在的 3 度带第 37 带 计算。"]
     assert ParcelBoundary.objects.get(parcel=parcel).zone == 37
+
+
+def test_a_file_naming_no_zone_takes_the_zone_the_countys_mapped_parcels_use(api, anze_parcels, settings):
+    from .samples import SQUARE_6_DEGREE
+
+    settings.LANDTRACK_DEFAULT_ZONE = 37
+    # 安泽 already has a parcel mapped in the 6° zone 19 (which shares zone 37's central meridian, 111°E).
+    upload(api, anze_parcels["AZ-003"], gbk(SQUARE_6_DEGREE))
+    body = upload(api, anze_parcels["AZ-001"], gbk(NO_ZONE_ANYWHERE)).json()
+    assert body["warnings"] == ["第13行：Y 坐标没有带号前缀，已按 本县已上图地块所用的 6 度带第 19 带 计算。"]
+    boundary = ParcelBoundary.objects.get(parcel=anze_parcels["AZ-001"])
+    assert (boundary.zone, boundary.epsg) == (19, 4497)
+
+
+def test_a_file_naming_no_zone_in_a_county_with_no_map_takes_the_default_zone(api, anze_parcels, settings):
+    settings.LANDTRACK_DEFAULT_ZONE = 37
+    body = upload(api, anze_parcels["AZ-001"], gbk(NO_ZONE_ANYWHERE)).json()
+    assert body["area_mu_computed"] == "15.00"
+    assert body["warnings"] == ["第13行：Y 坐标没有带号前缀，已按 系统设置的默认投影带（3 度带第 37 带） 计算。"]
+    # The same place as the file that names its zone.
+    feature = api.get(f"/api/v1/parcels/{anze_parcels['AZ-001'].pk}/boundary/").json()
+    assert feature["geometry"] == read_boundary_file(gbk(SQUARE)).parcels[0].geometry
 
 
 def test_a_six_degree_zone_file_is_stored_in_its_zone(api, anze_parcels):
