@@ -169,6 +169,17 @@ class LedgerAdminMixin:
     def ledger_import_view(self, request):
         """Upload: the file is checked at once; only a file without errors goes on to the preview."""
         self._require_import(request)
+        refusal = ledger.upload_too_large(request) if request.method == "POST" else None
+        if refusal:
+            form = LedgerImportForm(user=request.user)
+            result = ledger.ImportResult(
+                kind=None, county=None, dry_run=True, errors=[ledger.LedgerError(None, None, refusal)]
+            )
+            return TemplateResponse(
+                request,
+                "admin/parcels/ledger_import.html",
+                self._ledger_context(request, "导入台账", form=form, result=result),
+            )
         form = LedgerImportForm(request.POST or None, request.FILES or None, user=request.user)
         result = None
         if request.method == "POST" and form.is_valid():

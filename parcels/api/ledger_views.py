@@ -150,6 +150,10 @@ class LedgerImportView(APIView):
         ),
     )
     def post(self, request):
+        refusal = ledger.upload_too_large(request)
+        if refusal:
+            body = {"errors": [{"row": None, "column": None, "message": refusal}], "file": [refusal]}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         query = LedgerImportSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         params = query.validated_data

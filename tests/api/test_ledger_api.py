@@ -129,8 +129,9 @@ def test_a_file_with_many_bad_rows_lists_every_one_and_writes_nothing(users, cle
         (b"%PDF-1.4 not a ledger", "不是有效的 Excel 工作簿"),
         (b"", "文件是空的"),
         (b"PK" + b"\0" * (10 * 1024 * 1024), "超过 10 MB 的上限"),
+        (b"PK" + b"\0" * (11 * 1024 * 1024), "文件大小为 11.0 MB，超过 10 MB 的上限"),  # refused unread
     ],
-    ids=["csv", "pdf", "empty", "too-large"],
+    ids=["csv", "pdf", "empty", "too-large", "far-too-large"],
 )
 def test_a_file_refused_as_a_whole_answers_400_in_chinese(users, clerk, content, fragment):
     before = database_snapshot()
@@ -261,8 +262,8 @@ def test_the_export_costs_the_same_queries_however_many_parcels(
 ):
     for index in range(extra):
         ParcelFactory(county=anze, code=f"E{index:03d}")
-    # one query per sheet: each kind's parcels with county, town and unit joined in
-    with django_assert_num_queries(2):
+    # per sheet: its size (written ahead of the rows), then its rows with county, town and unit joined in
+    with django_assert_num_queries(4):
         response = clerk.get(EXPORT)
         content = body_of(response)
     assert len(read_back(content)["批而未供"]) == 1 + 3 + extra

@@ -560,6 +560,8 @@ def test_the_exported_cells_keep_codes_as_text_and_areas_as_numbers(anze):
     assert (code.data_type, code.value, code.number_format) == ("s", "0001", "@")
     assert (area.data_type, area.number_format) == ("n", "0.00")
     assert date.is_date and date.value.date() == datetime.date(2018, 8, 8)
+    # the sheet's size is written ahead of its rows, as Excel writes it
+    assert load_workbook(io.BytesIO(buffer.getvalue()), read_only=True).active.calculate_dimension() == "A1:R3"
 
 
 def test_the_template_offers_drop_down_lists_on_its_choice_columns(anze):

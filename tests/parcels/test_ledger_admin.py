@@ -136,6 +136,13 @@ def test_a_file_that_is_not_excel_is_refused_on_the_upload_page(clerk, anze):
     assert "不是有效的 Excel 工作簿" in text_of(response)
 
 
+def test_a_file_over_the_limit_is_refused_naming_the_limit(clerk, anze, upload_dir):
+    response = upload_file(clerk, b"PK" + b"\0" * (11 * 1024 * 1024), anze)
+    assert response.status_code == 200
+    assert "超过 10 MB 的上限" in text_of(response)
+    assert not upload_dir.exists() or list(upload_dir.glob("*.xlsx")) == []
+
+
 def test_the_confirmation_judges_the_stored_file_again_against_the_ledger_as_it_is(clerk, anze, stored):
     content = ledger_bytes("unsupplied", [unsupplied_row("0001", **{"未供面积（亩）": 5})])
     preview_url = upload_file(clerk, content, anze)["Location"]
