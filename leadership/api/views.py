@@ -89,8 +89,14 @@ class LeadershipGroupViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 class TokenView(APIView):
     """Exchange a username and password for an API token; DELETE revokes the caller's token."""
 
-    authentication_classes = APIView.authentication_classes
     error_codes = set()
+
+    def get_authenticators(self):
+        # Signing in reads no credentials but the body's: a client still sending its revoked token
+        # gets a new one instead of a 401, and a browser session needs no CSRF token to ask for one.
+        if self.request.method == "POST":
+            return []
+        return super().get_authenticators()
 
     def get_permissions(self):
         if self.request.method == "POST":

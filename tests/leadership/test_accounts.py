@@ -138,3 +138,18 @@ def test_session_cookies_are_http_only_and_same_site(settings):
     assert settings.SESSION_COOKIE_HTTPONLY is True
     assert settings.SESSION_COOKIE_SAMESITE in ("Lax", "Strict")
     assert len(settings.AUTH_PASSWORD_VALIDATORS) == 4
+
+
+def test_a_client_still_sending_its_revoked_token_can_sign_in_again(regions):
+    call_command("create_account", "anze_clerk", role="county_clerk", region="141026", password=STRONG)
+    client = APIClient()
+    token = client.post("/api/v1/auth/token/", {"username": "anze_clerk", "password": STRONG}, format="json")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    assert client.delete("/api/v1/auth/token/").status_code == 204
+    assert client.get("/api/v1/parcels/").status_code == 401
+    again = client.post("/api/v1/auth/token/", {"username": "anze_clerk", "password": STRONG}, format="json")
+    assert again.status_code == 200 and again.json()["token"] != token.json()["token"]
+
+
+def test_revoking_needs_a_valid_token(regions):
+    assert APIClient().delete("/api/v1/auth/token/").status_code == 401
