@@ -28,6 +28,14 @@ ETAG = OpenApiParameter(
     description="当前版本的标签；修改或删除时以 If-Match 回传。",
 )
 
+ETAG_CREATED = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[201],
+    description="新记录的版本标签；修改或删除时以 If-Match 回传。",
+)
+
 
 class ScopedViewSetMixin:
     """A viewset over a model whose queryset has ``visible_to(user)``.
@@ -52,8 +60,8 @@ class VersionedViewSetMixin:
     The model keeps a ``version`` that its service raises on every change. The early check here
     answers 412 before the body is even validated; the service repeats it under a row lock, so a
     write racing this one is refused too. ``perform_update``/``perform_destroy`` pass
-    ``self.if_match_version`` to the service; ``perform_update`` leaves the object it saved, re-read,
-    in ``serializer.instance`` and ``self.saved_object``.
+    ``self.if_match_version`` to the service; ``perform_create``/``perform_update`` leave the object
+    they saved, re-read, in ``serializer.instance`` and ``self.saved_object`` (its ETag is answered).
     """
 
     etag_prefix = None  # e.g. "parcel": ETags read "parcel-12-v3"
@@ -84,6 +92,13 @@ class VersionedViewSetMixin:
         obj = self.get_object()
         response = Response(self.get_serializer(obj).data)
         response["ETag"] = self.etag(obj)
+        return response
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        saved = getattr(self, "saved_object", None)
+        if saved is not None:
+            response["ETag"] = self.etag(saved)
         return response
 
     def update(self, request, *args, **kwargs):

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from landtrack.api.errors import Conflict
 from landtrack.api.schema import error_openapi
-from landtrack.api.views import ETAG, IF_MATCH, ScopedViewSetMixin, VersionedViewSetMixin
+from landtrack.api.views import ETAG, ETAG_CREATED, IF_MATCH, ScopedViewSetMixin, VersionedViewSetMixin
 from leadership.models import Unit
 
 from .. import services
@@ -77,7 +77,7 @@ class ParcelFilter(django_filters.FilterSet):
         description="带 ETag 响应头；修改或删除时以 If-Match 回传。",
         responses={200: ParcelSerializer, 400: error_openapi("400")},
     ),
-    create=extend_schema(parameters=[AS_OF]),
+    create=extend_schema(parameters=[AS_OF, ETAG_CREATED]),
     update=extend_schema(parameters=[IF_MATCH, AS_OF, ETAG]),
     partial_update=extend_schema(parameters=[IF_MATCH, AS_OF, ETAG]),
     destroy=extend_schema(parameters=[IF_MATCH], description="已有处置记录的地块不能删除（409）。"),
@@ -134,7 +134,7 @@ class ParcelViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelVie
     def perform_create(self, serializer):
         self.check_region_writable(serializer.validated_data["county"])
         parcel = services.parcel_save(parcel=Parcel(**serializer.validated_data), user=self.request.user)
-        serializer.instance = self.get_queryset().get(pk=parcel.pk)
+        serializer.instance = self.saved_object = self.get_queryset().get(pk=parcel.pk)
 
     def perform_update(self, serializer):
         parcel = serializer.instance

@@ -4,7 +4,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from landtrack.api.views import ETAG, IF_MATCH, ScopedViewSetMixin, VersionedViewSetMixin
+from landtrack.api.views import ETAG, ETAG_CREATED, IF_MATCH, ScopedViewSetMixin, VersionedViewSetMixin
 from parcels.api.views import ID_PATTERN
 
 from .. import services
@@ -26,6 +26,7 @@ class TaskFilter(django_filters.FilterSet):
 VERSIONED_SCHEMA = {
     "retrieve": extend_schema(parameters=[ETAG], description="带 ETag 响应头；修改时以 If-Match 回传。"),
     "partial_update": extend_schema(parameters=[IF_MATCH, ETAG]),
+    "create": extend_schema(parameters=[ETAG_CREATED]),
 }
 
 
@@ -58,7 +59,7 @@ class TaskViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelViewS
         data = dict(serializer.validated_data)
         self.check_region_writable(data["county"])
         milestones = self.milestone_pairs(data)
-        serializer.instance = services.task_save(
+        serializer.instance = self.saved_object = services.task_save(
             task=CountyTask(**data), milestones=milestones, user=self.request.user
         )
 
@@ -123,7 +124,7 @@ class RectificationItemViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewse
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         self.check_region_writable(data["county"])
-        serializer.instance = self._save(RectificationItem(), data)
+        serializer.instance = self.saved_object = self._save(RectificationItem(), data)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)

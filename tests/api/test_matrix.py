@@ -205,6 +205,18 @@ def test_a_stale_if_match_is_412_and_changes_nothing(resource, users, anze_count
         assert client.delete(resource.detail_url(obj), HTTP_IF_MATCH=current["ETag"]).status_code == 204
 
 
+@pytest.mark.parametrize("resource", VERSIONED, ids=ids(VERSIONED))
+def test_a_create_answers_the_etag_that_a_read_gives(resource, users, anze_county):
+    writer = next(name for name in ("clerk", "office", "city") if resource.role_writes(name))
+    client = client_for(users[writer])
+    created = client.post(
+        resource.list_url_for(anze_county), resource.create_payload(anze_county), format="json"
+    )
+    assert created.status_code == 201, created.content
+    detail = f"{resource.list_url}{created.json()['id']}/"
+    assert created["ETag"] == client.get(detail)["ETag"]
+
+
 @pytest.mark.parametrize("resource", RESOURCES, ids=ids(RESOURCES))
 def test_list_query_count_is_pinned_and_does_not_grow_with_rows(resource, users, anze_county):
     for index in range(3):
