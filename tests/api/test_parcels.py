@@ -339,3 +339,26 @@ def test_the_responsible_unit_filter_does_not_reveal_other_countys_units(clerk, 
     other = clerk.get("/api/v1/parcels/", {"responsible_unit": foreign.pk})
     assert other.status_code == missing.status_code == 400
     assert other.json() == missing.json()
+
+
+def test_history_query_count_is_pinned_and_does_not_grow_with_changes(clerk, anze, django_assert_num_queries):
+    parcel_id = clerk.post("/api/v1/parcels/", VALID, format="json").json()["id"]
+    url = f"/api/v1/parcels/{parcel_id}/"
+
+    def change(number):
+        clerk.patch(url, {"name": f"第{number}次改名"}, format="json")
+        clerk.post(
+            url + "disposals/",
+            {"method": "supply_transfer", "area_mu": "0.1", "date": "2022-06-30"},
+            format="json",
+        )
+
+    for number in range(3):
+        change(number)
+    # The parcel in scope, its history, its disposals' history, the county's code.
+    with django_assert_num_queries(4):
+        assert len(clerk.get(url + "history/").json()) == 7
+    for number in range(3, 9):
+        change(number)
+    with django_assert_num_queries(4):
+        assert len(clerk.get(url + "history/").json()) == 19
