@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -192,18 +192,21 @@ class BoundaryAdminMixin:
         return Region.objects.filter(pk__in=allowed).order_by("code")
 
     def _target_parcel(self, request, value):
-        """The parcel named by ``?parcel=`` (upload for that one parcel), 404 when out of reach."""
+        """The parcel named by ``?parcel=`` (upload for that one parcel): 404 outside the user's scope, 403
+        where the user may read but not write."""
         if not value:
             return None
         if not str(value).isdigit() or len(str(value)) > 18:
-            raise PermissionDenied
+            raise Http404
         parcel = (
             Parcel.objects.visible_to(request.user)
             .select_related("county", "boundary")
             .filter(pk=int(value))
             .first()
         )
-        if parcel is None or not can_write(request.user, "parcels.parcel", parcel.county):
+        if parcel is None:
+            raise Http404
+        if not can_write(request.user, "parcels.parcel", parcel.county):
             raise PermissionDenied
         return parcel
 

@@ -149,9 +149,11 @@ def test_a_clerk_cannot_upload_into_another_county(client, clerk_xiangning, anze
     assert response.status_code == 200
     assert "选择一个有效的选项" in response.content.decode()
     assert 'name="payload"' not in response.content.decode()
-    # Nor for one 安泽 parcel by its id.
-    assert client.get(f"{UPLOAD_URL}?parcel={anze_parcels['AZ-001'].pk}").status_code == 403
-    assert preview(client, gbk(SQUARE), parcel=anze_parcels["AZ-001"]).status_code == 403
+    # Nor for one 安泽 parcel by its id: outside the clerk's scope it is simply not there.
+    assert client.get(f"{UPLOAD_URL}?parcel={anze_parcels['AZ-001'].pk}").status_code == 404
+    assert preview(client, gbk(SQUARE), parcel=anze_parcels["AZ-001"]).status_code == 404
+    assert client.get(f"{UPLOAD_URL}?parcel=99999999").status_code == 404
+    assert client.get(f"{UPLOAD_URL}?parcel=abc").status_code == 404
     assert database_snapshot() == before
 
 
@@ -159,6 +161,7 @@ def test_a_clerk_cannot_upload_into_another_county(client, clerk_xiangning, anze
 def test_readers_cannot_upload(client, request, who, anze_parcels):
     signed_in(client, request.getfixturevalue(who))
     assert client.get(UPLOAD_URL).status_code == 403
+    assert client.get(f"{UPLOAD_URL}?parcel={anze_parcels['AZ-001'].pk}").status_code == 403
     before = database_snapshot()
     assert preview(client, gbk(SQUARE)).status_code == 403
     assert database_snapshot() == before
