@@ -193,6 +193,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "landtrack.api.schema.LandTrackAutoSchema",
     "EXCEPTION_HANDLER": "landtrack.api.errors.exception_handler",
     "DATE_FORMAT": "%Y-%m-%d",
+    # API.md: dates are YYYY-MM-DD. ISO 8601's other spellings (20230630, 2023-W26-5) are refused.
+    "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNICODE_JSON": True,

@@ -1,5 +1,7 @@
 """Every refusal as the contract says: 400 with Chinese field messages, 409, 412 — never a 500."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
@@ -93,6 +95,11 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         # Django's message names the model; the contract says only that the object is not there.
         exc = exceptions.NotFound("未找到。")
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        exc = exceptions.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: [f"请求体超过 {limit} MB，未作处理。"]}
+        )
     elif isinstance(exc, exceptions.ParseError):
         return Response(
             {api_settings.NON_FIELD_ERRORS_KEY: ["请求数据无法解析，请提交有效的 JSON。"]},

@@ -771,6 +771,9 @@ PARCEL_BAD_INPUT = [
     ({"approval_date": "2023-02-30"}, "approval_date"),
     ({"approval_date": "2021-13-01"}, "approval_date"),
     ({"approval_date": "01/04/2021"}, "approval_date"),
+    ({"approval_date": "20210401"}, "approval_date"),  # ISO 8601, but not the contract's YYYY-MM-DD
+    ({"approval_date": "2021-W13-4"}, "approval_date"),
+    ({"approval_date": "2021-04-01T00:00:00"}, "approval_date"),
     ({"approval_date": 20210401}, "approval_date"),
     ({"approval_date": "0001-01-01"}, "approval_date"),
     ({"approval_date": "2099-01-01"}, "approval_date"),
@@ -823,6 +826,14 @@ def test_malformed_bodies_are_400_and_write_nothing(accounts, raw):
     before = database_snapshot()
     assert_refusal(accounts["ct_anze"].post("/parcels/", raw=raw), 400)
     assert_refusal(accounts["ct_city"].post("/tasks/", raw=raw), 400)
+    assert database_snapshot() == before
+
+
+def test_a_body_over_the_upload_limit_is_refused_unread(accounts, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    body = json.dumps(unsupplied("141026", "BIG", note="地" * 600000), ensure_ascii=False).encode()
+    before = database_snapshot()
+    assert_refusal(accounts["ct_anze"].post("/parcels/", raw=body), 400, "non_field_errors")
     assert database_snapshot() == before
 
 
