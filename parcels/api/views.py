@@ -103,9 +103,12 @@ class ParcelViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelVie
     ordering_fields = ["id", "code", "area_mu", "disposed_area_mu", "updated_at"]
     ordering = ["county__code", "code"]
     lookup_value_regex = ID_PATTERN
+    # 409 on create/update: two clerks saving the same code at the same moment (the database's
+    # uniqueness holds where the model's check could not see the other).
     action_error_codes = {
-        "update": ["412"],
-        "partial_update": ["412"],
+        "create": ["409"],
+        "update": ["409", "412"],
+        "partial_update": ["409", "412"],
         "destroy": ["409", "412"],
     }
     plain_read_actions = ("history",)

@@ -40,7 +40,8 @@ class TaskViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelViewS
     serializer_class = TaskSerializer
     write_label = "tasks.countytask"
     etag_prefix = "task"
-    action_error_codes = {"partial_update": ["412"], "destroy": ["412"]}
+    # 409: the same county, year and category saved twice at the same moment (database uniqueness).
+    action_error_codes = {"create": ["409"], "partial_update": ["409", "412"], "destroy": ["412"]}
     filterset_class = TaskFilter
     search_fields = ["name", "document_number", "county__name"]
     ordering_fields = ["year", "target_area_mu", "id"]

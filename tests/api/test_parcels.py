@@ -362,3 +362,15 @@ def test_history_query_count_is_pinned_and_does_not_grow_with_changes(clerk, anz
         change(number)
     with django_assert_num_queries(4):
         assert len(clerk.get(url + "history/").json()) == 19
+
+
+def test_a_duplicate_slipping_past_the_models_checks_is_409_and_writes_nothing(clerk, anze, monkeypatch):
+    """Two clerks saving the same code at once: the database's uniqueness answers for the model's check."""
+    ParcelFactory(county=anze, code="0012")
+    monkeypatch.setattr(Parcel, "_code_in_use", lambda self: False)
+    monkeypatch.setattr(Parcel, "validate_constraints", lambda self, exclude=None: None)
+    before = database_snapshot()
+    response = clerk.post("/api/v1/parcels/", VALID, format="json")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "与已保存的数据冲突，未作修改。"}
+    assert database_snapshot() == before
