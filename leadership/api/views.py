@@ -2,7 +2,7 @@ import django_filters
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
@@ -34,6 +34,12 @@ class RegionFilter(django_filters.FilterSet):
         fields = ["level", "parent"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="行政区划列表", description="按区划代码引用；?level= 按级别、?parent= 按上级区划代码筛选。"
+    ),
+    retrieve=extend_schema(summary="行政区划详情", description="按区划代码读取一个行政区划。"),
+)
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """Administrative divisions (reference data), referred to by code."""
 
@@ -54,6 +60,10 @@ class UnitFilter(django_filters.FilterSet):
         fields = ["region", "kind"]
 
 
+@extend_schema_view(
+    list=extend_schema(summary="责任单位列表", description="调用者数据范围内的责任单位及其工作职责。"),
+    retrieve=extend_schema(summary="责任单位详情", description="范围外的单位答 404。"),
+)
 class UnitViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Responsible units (责任单位) of the caller's counties, with their duties."""
 
@@ -73,6 +83,12 @@ class LeadershipGroupFilter(django_filters.FilterSet):
         fields = ["region"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="领导小组列表", description="调用者数据范围内的领导小组，members 按文件公布的顺序排列。"
+    ),
+    retrieve=extend_schema(summary="领导小组详情", description="含全部成员；范围外的领导小组答 404。"),
+)
 class LeadershipGroupViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Leadership groups (领导小组) with their members in published order."""
 
@@ -105,6 +121,9 @@ class TokenView(APIView):
         return [IsAuthenticated()]
 
     @extend_schema(
+        summary="取得 API 令牌",
+        description="以用户名和密码换取令牌，此后以 `Authorization: Token <令牌>` 调用接口。"
+        "同一用户名在同一地址连续登录失败 5 次即被暂时锁定（429）。",
         request=TokenRequestSerializer,
         responses={
             200: TokenSerializer,
@@ -132,7 +151,11 @@ class TokenView(APIView):
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
-    @extend_schema(responses={204: None, 401: error_openapi("401")})
+    @extend_schema(
+        summary="吊销 API 令牌",
+        description="吊销调用者当前的令牌；此后使用它的请求答 401，可重新登录取得新令牌。",
+        responses={204: None, 401: error_openapi("401")},
+    )
     def delete(self, request):
         Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -70,17 +70,41 @@ class ParcelFilter(django_filters.FilterSet):
         return queryset.filter(flag_filter(value, as_of))
 
 
+WRITE_PARCEL = "县自然资源局经办人员（本县）或系统管理员。"
+
+
 @extend_schema_view(
-    list=extend_schema(parameters=[AS_OF]),
+    list=extend_schema(
+        summary="地块列表",
+        description="调用者数据范围内的地块（台账），可按县、乡镇、类型、处置状态、规则提示筛选，?search= 搜索编号、名称、文号、使用权人等。",
+        parameters=[AS_OF],
+    ),
     retrieve=extend_schema(
+        summary="地块详情",
+        description="带 ETag 响应头；修改或删除时以 If-Match 回传。范围外的地块答 404。",
         parameters=[AS_OF, ETAG],
-        description="带 ETag 响应头；修改或删除时以 If-Match 回传。",
         responses={200: ParcelSerializer, 400: error_openapi("400")},
     ),
-    create=extend_schema(parameters=[AS_OF, ETAG_CREATED]),
-    update=extend_schema(parameters=[IF_MATCH, AS_OF, ETAG]),
-    partial_update=extend_schema(parameters=[IF_MATCH, AS_OF, ETAG]),
-    destroy=extend_schema(parameters=[IF_MATCH], description="已有处置记录的地块不能删除（409）。"),
+    create=extend_schema(
+        summary="新增地块",
+        description="录入一宗批而未供或闲置土地。" + WRITE_PARCEL,
+        parameters=[AS_OF, ETAG_CREATED],
+    ),
+    update=extend_schema(
+        summary="修改地块（全部字段）",
+        description="If-Match 与当前 ETag 不符时答 412，不作修改。" + WRITE_PARCEL,
+        parameters=[IF_MATCH, AS_OF, ETAG],
+    ),
+    partial_update=extend_schema(
+        summary="修改地块（部分字段）",
+        description="If-Match 与当前 ETag 不符时答 412，不作修改。" + WRITE_PARCEL,
+        parameters=[IF_MATCH, AS_OF, ETAG],
+    ),
+    destroy=extend_schema(
+        summary="删除地块",
+        description="已有处置记录的地块不能删除（409）；If-Match 与当前 ETag 不符时答 412。" + WRITE_PARCEL,
+        parameters=[IF_MATCH],
+    ),
 )
 class ParcelViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """Ledger lines (地块) of the caller's counties."""
@@ -157,7 +181,12 @@ class ParcelViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelVie
         except services.ParcelHasDisposals as refusal:
             raise Conflict(refusal.message) from refusal
 
-    @extend_schema(responses=HistoryEntrySerializer(many=True), filters=False)
+    @extend_schema(
+        summary="地块变更记录",
+        description="地块及其处置记录的全部变更：何时、何人、改了什么（字段 → [原值, 新值]），最新的在前。不分页。",
+        responses=HistoryEntrySerializer(many=True),
+        filters=False,
+    )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         """Who changed the parcel or its disposals, when, and what: newest first."""
@@ -166,10 +195,21 @@ class ParcelViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelVie
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[PARCEL_PATH]),
-    create=extend_schema(parameters=[PARCEL_PATH]),
-    retrieve=extend_schema(parameters=[PARCEL_PATH, DISPOSAL_PATH]),
-    destroy=extend_schema(parameters=[PARCEL_PATH, DISPOSAL_PATH]),
+    list=extend_schema(summary="地块的处置记录", description="按完成日期排列。", parameters=[PARCEL_PATH]),
+    create=extend_schema(
+        summary="录入处置记录",
+        description="处置方式须适用于地块类型；面积须大于 0 且不超过剩余面积；完成日期不能晚于今天，"
+        "也不能早于批准（供地）时间。" + WRITE_PARCEL,
+        parameters=[PARCEL_PATH],
+    ),
+    retrieve=extend_schema(
+        summary="处置记录详情", description="该地块的一条处置记录。", parameters=[PARCEL_PATH, DISPOSAL_PATH]
+    ),
+    destroy=extend_schema(
+        summary="删除处置记录",
+        description="面积退回地块。" + WRITE_PARCEL,
+        parameters=[PARCEL_PATH, DISPOSAL_PATH],
+    ),
 )
 class ParcelDisposalViewSet(
     ScopedViewSetMixin,

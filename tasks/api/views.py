@@ -23,14 +23,31 @@ class TaskFilter(django_filters.FilterSet):
         fields = ["county", "year", "category"]
 
 
-VERSIONED_SCHEMA = {
-    "retrieve": extend_schema(parameters=[ETAG], description="带 ETag 响应头；修改时以 If-Match 回传。"),
-    "partial_update": extend_schema(parameters=[IF_MATCH, ETAG]),
-    "create": extend_schema(parameters=[ETAG_CREATED]),
-}
+WRITE_TASK = "市规划和自然资源局（本市各县）或系统管理员。"
+WRITE_ITEM = "县领导小组办公室（本县）或系统管理员。"
+STALE = "If-Match 与当前 ETag 不符时答 412，不作修改。"
 
 
-@extend_schema_view(**VERSIONED_SCHEMA, destroy=extend_schema(parameters=[IF_MATCH]))
+@extend_schema_view(
+    list=extend_schema(
+        summary="县级任务列表", description="调用者数据范围内各县的年度消化任务及其时间节点。"
+    ),
+    retrieve=extend_schema(
+        summary="县级任务详情", description="带 ETag 响应头；修改时以 If-Match 回传。", parameters=[ETAG]
+    ),
+    create=extend_schema(
+        summary="下达县级任务",
+        description="省略 milestones 时按当年 5月31日 25%、6月30日 50%、9月30日 85%、11月30日 100% 设置；"
+        "节点目标须随日期递增且最后一个为 100%；任务面积须大于 0。" + WRITE_TASK,
+        parameters=[ETAG_CREATED],
+    ),
+    partial_update=extend_schema(
+        summary="修改县级任务",
+        description="给出 milestones 时整体替换。" + STALE + WRITE_TASK,
+        parameters=[IF_MATCH, ETAG],
+    ),
+    destroy=extend_schema(summary="撤销县级任务", description=STALE + WRITE_TASK, parameters=[IF_MATCH]),
+)
 class TaskViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """County tasks (县级任务) with their milestones; the city bureau assigns them."""
 
@@ -98,7 +115,20 @@ class RectificationFilter(django_filters.FilterSet):
         return queryset.exclude(pk__in=overdue.values("pk"))
 
 
-@extend_schema_view(**VERSIONED_SCHEMA)
+@extend_schema_view(
+    list=extend_schema(summary="整改事项列表", description="?overdue=true 只列已逾期未完成的事项。"),
+    retrieve=extend_schema(
+        summary="整改事项详情", description="带 ETag 响应头；修改时以 If-Match 回传。", parameters=[ETAG]
+    ),
+    create=extend_schema(summary="新增整改事项", description=WRITE_ITEM, parameters=[ETAG_CREATED]),
+    partial_update=extend_schema(
+        summary="修改整改事项",
+        description="状态按 未开始 → 推进中 → 已完成 → 已销号 推进；销号须注明佐证材料。"
+        + STALE
+        + WRITE_ITEM,
+        parameters=[IF_MATCH, ETAG],
+    ),
+)
 class RectificationItemViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """Rectification items (整改事项); the county office keeps them."""
 

@@ -1121,6 +1121,9 @@ def test_the_openapi_schema_documents_every_endpoint_parameter_and_error(db):
             assert operation is not None, (path, method)
             assert codes <= set(operation["responses"]), (path, method, set(operation["responses"]))
             assert any(code.startswith("2") for code in operation["responses"]), (path, method)
+            # Described for the integrator in the product's language, not by the code's docstrings.
+            assert CJK.search(operation.get("summary", "")), (path, method)
+            assert not re.search(r"[A-Za-z]{4,} [a-z]{3,}", operation.get("description", "")), (path, method)
     for (path, method), names in PARAMETERS.items():
         documented = {parameter["name"] for parameter in schema["paths"][path][method].get("parameters", [])}
         assert names <= documented, (path, method, names - documented)
