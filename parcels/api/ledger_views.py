@@ -4,6 +4,8 @@ Every rule of the ledger lives in :mod:`parcels.ledger`; these views only resolv
 may do what, and translate the ledger's answer into the contract's JSON (API.md).
 """
 
+import re
+
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -28,10 +30,14 @@ from ..models import Parcel
 from .views import ParcelFilter, ParcelViewSet
 
 XLSX = ledger.XLSX_CONTENT_TYPE
+COUNTY_CODE = re.compile(r"\d{6}")
+COUNTY_CODE_MESSAGES = {"invalid": "县（市、区）代码应为 6 位数字，如 141026。"}
 
 
-def resolve_county(request, code, *, required=True):
-    """The county a request names by code: 400 if there is none such, 404 if outside the caller's scope.
+def resolve_county(request, code, *, required=True, field=False):
+    """The county a request names by code: 400 if the code is malformed, 404 if no such county is in
+    the caller's scope (absent or another's: the same answer, API.md). A county named in a request
+    body (``field``) that does not exist at all is a 400 on that field, as any bad reference is.
 
     Without a code, a county role means its own county; anyone else must name one (or gets None
     when ``required`` is false).
@@ -44,11 +50,13 @@ def resolve_county(request, code, *, required=True):
         if required:
             raise ValidationError({"county": ["请填写县（市、区）代码。"]})
         return None
+    if not COUNTY_CODE.fullmatch(code):
+        raise ValidationError({"county": ["县（市、区）代码应为 6 位数字，如 141026。"]})
     county = Region.objects.filter(code=code, level=RegionLevel.COUNTY).first()
-    if county is None:
-        raise ValidationError({"county": [f"没有代码为“{code[:20]}”的县（市、区）。"]})
-    if not region_in_scope(user, county):
-        raise NotFound("未找到。")
+    if county is None and field:
+        raise ValidationError({"county": [f"没有代码为“{code}”的县（市、区）。"]})
+    if county is None or not region_in_scope(user, county):
+        raise NotFound(f"未找到代码为“{code}”的县（市、区）。")
     return county
 
 
@@ -63,11 +71,12 @@ class LedgerImportSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="台账类型；省略时按文件的表头识别。",
     )
-    county = serializers.CharField(
+    county = serializers.RegexField(
+        r"^\d{6}$",
         required=False,
         allow_blank=True,
-        max_length=20,
-        help_text="县（市、区）代码；县级用户可省略（本县）。",
+        error_messages=COUNTY_CODE_MESSAGES,
+        help_text="县（市、区）代码（6 位数字）；县级用户可省略（本县）。",
     )
     dry_run = serializers.BooleanField(
         required=False, default=False, help_text="true：只检查、预览，不写入。"
@@ -95,19 +104,40 @@ class LedgerImportResultSerializer(serializers.Serializer):
     changes = ChangeSerializer(many=True, help_text="新增和有变化的每一行")
 
 
-class LedgerErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(allow_null=True, help_text="Excel 行号；针对整个文件的错误为 null")
-    column = serializers.CharField(allow_null=True, help_text="列标题；与具体列无关时为 null")
-    message = serializers.CharField(help_text="中文说明")
-
-
-class LedgerErrorsSerializer(serializers.Serializer):
-    errors = LedgerErrorSerializer(many=True, help_text="每一处错误；有任何错误时不写入任何数据")
-    file = serializers.ListField(
-        child=serializers.CharField(),
-        required=False,
-        help_text="文件整体不能读取时（非 .xlsx、过大、空文件、缺表头）的说明",
-    )
+# A 400 of the import: the file's or its rows' errors, or a parameter's (``{"kind": ["…"]}``).
+IMPORT_ERRORS = {
+    "type": "object",
+    "description": "文件或台账行的错误（errors，文件整体不能读取时另有 file），或参数错误（字段名 → 中文说明）。",
+    "properties": {
+        "errors": {
+            "type": "array",
+            "description": "每一处错误，按 Excel 行号排列；有任何错误时不写入任何数据",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "row": {
+                        "type": "integer",
+                        "nullable": True,
+                        "description": "Excel 行号；针对整个文件时为 null",
+                    },
+                    "column": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "列标题；与具体列无关时为 null",
+                    },
+                    "message": {"type": "string", "description": "中文说明"},
+                },
+                "required": ["row", "column", "message"],
+            },
+        },
+        "file": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "文件整体不能读取时（非 .xlsx、过大、空文件、缺表头）的说明",
+        },
+    },
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
 
 
 IMPORT_ERRORS_EXAMPLE = {
@@ -135,7 +165,7 @@ class LedgerImportView(APIView):
         responses={
             200: LedgerImportResultSerializer,
             400: OpenApiResponse(
-                LedgerErrorsSerializer,
+                IMPORT_ERRORS,
                 description="文件不能读取，或有错误的行（逐行、逐列列出全部错误），未写入任何数据；"
                 '参数错误时为 {"字段": ["中文说明"]}。',
                 examples=[OpenApiExample("错误的行", value=IMPORT_ERRORS_EXAMPLE)],
@@ -157,7 +187,7 @@ class LedgerImportView(APIView):
         query = LedgerImportSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        county = resolve_county(request, params.get("county"))
+        county = resolve_county(request, params.get("county"), field=True)
         if not can_write(request.user, self.write_label, county):
             raise PermissionDenied(f"您不能导入{county.name}的台账。")
         result = ledger.ledger_import(
@@ -222,6 +252,8 @@ class ParcelExportView(ScopedViewSetMixin, GenericAPIView):
         code = request.query_params.get("county")
         if code:
             county = Region.objects.filter(code=code, level=RegionLevel.COUNTY).first()
+            if county is not None and not region_in_scope(request.user, county):
+                county = None  # named in the file name only when the caller sees it
         elif getattr(request.user, "role", "") in COUNTY_ROLES:
             county = request.user.region
         return ledger.xlsx_response(
@@ -231,7 +263,9 @@ class ParcelExportView(ScopedViewSetMixin, GenericAPIView):
 
 class TemplateQuery(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ParcelKind.choices, required=False, allow_blank=True)
-    county = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    county = serializers.RegexField(
+        r"^\d{6}$", required=False, allow_blank=True, error_messages=COUNTY_CODE_MESSAGES
+    )
 
 
 class ImportTemplateView(APIView):
@@ -248,6 +282,7 @@ class ImportTemplateView(APIView):
             OpenApiParameter(
                 "county",
                 OpenApiTypes.STR,
+                pattern=r"^\d{6}$",
                 description="县（市、区）代码：乡镇（园区）、责任单位列提供该县的下拉选项；县级用户默认本县",
             ),
         ],

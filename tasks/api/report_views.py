@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from landtrack.api.schema import error_openapi
-from parcels.api.ledger_views import resolve_county
+from parcels.api.ledger_views import COUNTY_CODE_MESSAGES, resolve_county
 from parcels.ledger import XLSX_CONTENT_TYPE, xlsx_response
 
 from .. import reports
@@ -26,21 +26,24 @@ MONTH_MESSAGES = {
 }
 
 
+def county_field():
+    return serializers.RegexField(
+        r"^\d{6}$", required=False, allow_blank=True, error_messages=COUNTY_CODE_MESSAGES
+    )
+
+
 class MonthlyReportQuery(serializers.Serializer):
     year = serializers.IntegerField(
         required=False, min_value=2000, max_value=2100, error_messages=YEAR_MESSAGES
     )
     month = serializers.IntegerField(required=False, min_value=1, max_value=12, error_messages=MONTH_MESSAGES)
-    county = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    county = county_field()
 
     def validate(self, data):
+        # A month still running (or still ahead) is reported as of today; the report says as of when.
         today = timezone.localdate()
         data.setdefault("year", today.year)
         data.setdefault("month", today.month if data["year"] == today.year else 12)
-        if (data["year"], data["month"]) > (today.year, today.month):
-            raise serializers.ValidationError(
-                {"month": [f"{data['year']}年{data['month']}月尚未开始，没有月报。"]}
-            )
         return data
 
 
@@ -48,21 +51,22 @@ class ListsQuery(serializers.Serializer):
     year = serializers.IntegerField(
         required=False, min_value=2000, max_value=2100, error_messages=YEAR_MESSAGES
     )
-    county = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    county = county_field()
 
     def validate(self, data):
-        today = timezone.localdate()
-        data.setdefault("year", today.year)
-        if data["year"] > today.year:
-            raise serializers.ValidationError({"year": [f"{data['year']}年尚未开始。"]})
+        data.setdefault("year", timezone.localdate().year)
         return data
 
 
 XLSX_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="Excel 工作簿（.xlsx）")
 COUNTY_PARAMETER = OpenApiParameter(
-    "county", OpenApiTypes.STR, description="县（市、区）代码；县级用户省略时为本县"
+    "county", OpenApiTypes.STR, pattern=r"^\d{6}$", description="县（市、区）代码；县级用户省略时为本县"
 )
-YEAR_PARAMETER = OpenApiParameter("year", OpenApiTypes.INT, description="任务年度（2000–2100），省略时为今年")
+YEAR_PARAMETER = OpenApiParameter(
+    "year",
+    {"type": "integer", "minimum": 2000, "maximum": 2100},
+    description="任务年度（2000–2100），省略时为今年",
+)
 
 
 class MonthlyReportView(APIView):
@@ -75,11 +79,14 @@ class MonthlyReportView(APIView):
         parameters=[
             YEAR_PARAMETER,
             OpenApiParameter(
-                "month", OpenApiTypes.INT, description="月份（1–12），省略时为本月（往年为 12 月）"
+                "month",
+                {"type": "integer", "minimum": 1, "maximum": 12},
+                description="月份（1–12），省略时为本月（往年为 12 月）；当月未结束时截至今天",
             ),
             OpenApiParameter(
                 "county",
                 OpenApiTypes.STR,
+                pattern=r"^\d{6}$",
                 description="县（市、区）代码；省略时为调用者范围内的全部县（县级用户为本县）",
             ),
         ],

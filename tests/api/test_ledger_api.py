@@ -154,12 +154,15 @@ def test_missing_file_bad_kind_and_bad_flag_are_field_errors(users, clerk):
     assert not Parcel.objects.exists()
 
 
-def test_an_unknown_county_is_a_400_naming_it(users):
+def test_an_unknown_or_malformed_county_is_a_400_naming_it(users):
     admin = client_for(users["admin"])
     content = ledger_bytes("unsupplied", [unsupplied_row("0001")])
     response = post_ledger(admin, content, county="999999")
     assert response.status_code == 400
     assert response.json() == {"county": ["没有代码为“999999”的县（市、区）。"]}
+    response = post_ledger(admin, content, county="安泽")
+    assert response.status_code == 400
+    assert response.json() == {"county": ["县（市、区）代码应为 6 位数字，如 141026。"]}
     response = post_ledger(admin, content)
     assert response.status_code == 400 and response.json() == {"county": ["请填写县（市、区）代码。"]}
 
@@ -315,8 +318,9 @@ def test_the_schema_describes_import_export_and_template(client):
     assert {"dry_run", "created", "updated", "unchanged"} <= set(
         schema["components"]["schemas"][ok]["properties"]
     )
-    bad = operation["responses"]["400"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
-    assert "errors" in schema["components"]["schemas"][bad]["properties"]
+    bad = operation["responses"]["400"]["content"]["application/json"]["schema"]
+    assert set(bad["properties"]["errors"]["items"]["required"]) == {"row", "column", "message"}
+    assert bad["additionalProperties"] == {"type": "array", "items": {"type": "string"}}  # parameter errors
     export = schema["paths"]["/api/v1/parcels/export/"]["get"]
     assert (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
@@ -263,14 +264,33 @@ def test_an_october_report_counts_the_october_disposal(campaign, clerk_xiangning
         ({"year": 2022, "month": 0}, "month", "月份应为 1 至 12 的整数。"),
         ({"year": "abc", "month": 9}, "year", "年份应为整数，如 2023。"),
         ({"year": 1999, "month": 9}, "year", "年份应在 2000 至 2100 之间。"),
-        ({"year": 2022, "month": 9, "county": "999999"}, "county", "没有代码为“999999”的县（市、区）。"),
-        ({"year": 2099, "month": 1}, "month", "2099年1月尚未开始，没有月报。"),
+        (
+            {"year": 2022, "month": 9, "county": "14102"},
+            "county",
+            "县（市、区）代码应为 6 位数字，如 141026。",
+        ),
     ],
 )
 def test_bad_report_parameters_are_400_in_chinese(campaign, city_linfen, query, field, message):
     response = api(city_linfen).get(MONTHLY, query)
     assert response.status_code == 400
     assert response.json() == {field: [message]}
+
+
+def test_a_month_still_running_is_reported_as_of_today(campaign, clerk_xiangning):
+    today = timezone.localdate()  # in Asia/Shanghai, as the report counts days
+    sheet = workbook_of(api(clerk_xiangning).get(MONTHLY, {"year": today.year, "month": today.month}))[
+        "进度汇总"
+    ]
+    assert sheet["A2"].value.startswith(f"统计截至 {today.year}年{today.month}月{today.day}日")
+
+
+def test_a_county_that_is_not_there_is_404_whether_absent_or_anothers(campaign, clerk_anze, city_linfen):
+    for client, county in ((api(city_linfen), "999999"), (api(clerk_anze), "141029")):
+        for url, query in ((MONTHLY, {"year": 2022, "month": 9}), (LISTS, {"year": 2022})):
+            response = client.get(url, {**query, "county": county})
+            assert response.status_code == 404
+            assert response.json() == {"detail": f"未找到代码为“{county}”的县（市、区）。"}
 
 
 def test_a_county_outside_the_callers_scope_is_not_there(campaign, clerk_anze):
@@ -437,3 +457,16 @@ def test_the_county_dashboard_links_to_both_workbooks(campaign, client, clerk_xi
     assert monthly in page and lists in page
     for url in (monthly, lists):
         workbook_of(client.get(url.replace("&amp;", "&")))  # the signed-in session downloads it
+
+
+def test_the_schema_describes_both_workbooks(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    for path, parameters in (
+        ("/api/v1/reports/monthly/", {"year", "month", "county"}),
+        ("/api/v1/reports/lists/", {"year", "county"}),
+    ):
+        operation = schema["paths"][path]["get"]
+        assert parameters == {parameter["name"] for parameter in operation["parameters"]}
+        ok = operation["responses"]["200"]["content"]
+        assert list(ok) == ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+        assert {"400", "401", "403", "404"} <= set(operation["responses"])
