@@ -18,12 +18,6 @@ from .choices import DisposalMethod, ParcelStatus
 from .forms import DisposalInlineFormSet, ParcelForm
 from .models import Disposal, Parcel, ProgressNote
 
-STATUS_COLOURS = {
-    ParcelStatus.PENDING: "#b42318",
-    ParcelStatus.PARTIAL: "#b54708",
-    ParcelStatus.DISPOSED: "#067647",
-}
-
 
 class TownFilter(admin.SimpleListFilter):
     title = "乡镇（园区）"
@@ -210,9 +204,8 @@ class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTra
         if not parcel.pk:
             return "—"
         return format_html(
-            '<strong class="parcel-status parcel-status-{}" style="color:{}">{}</strong>',
+            '<strong class="parcel-status parcel-status-{}">{}</strong>',
             parcel.status,
-            STATUS_COLOURS[parcel.status],
             parcel.get_status_display(),
         )
 

@@ -157,7 +157,7 @@ class RectificationItemAdmin(LandTrackAdmin):
     @admin.display(description="逾期", boolean=False)
     def overdue_display(self, item):
         if item.overdue:
-            return format_html('<strong style="color:#b42318">{}</strong>', "已逾期")
+            return format_html('<strong class="overdue">{}</strong>', "已逾期")
         return "—"
 
     @admin.display(description="责任单位")
