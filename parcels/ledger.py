@@ -62,8 +62,11 @@ __all__ = [
     "ImportResult",
     "read_ledger",
     "ledger_import",
+    "upload_too_large",
     "write_ledger",
     "write_template",
+    "template_notes",
+    "county_choices",
     "xlsx_response",
 ]
 
