@@ -9,9 +9,10 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -215,9 +216,30 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         records = [record for record in records if record is not None]
         return max(records, key=lambda record: record.history_date, default=None)
 
+    def _check_ids(self, object_id, version_id=None):
+        """A malformed id in a history URL is a 404, not the database's conversion error."""
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+            if version_id is not None:
+                self.model.history.model._meta.pk.to_python(version_id)
+        except ValidationError as error:
+            raise Http404 from error
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """A past version, to read. Reverting is not offered: a change goes through the change form,
+        where the inline rows, the services' rules and the stale-version check all apply."""
+        self._check_ids(object_id, version_id)
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def history_view(self, request, object_id, extra_context=None):
         """The object's change history, followed by that of the rows edited with it (disposals, milestones,
         members), so that every change made on this page can be traced here."""
+        self._check_ids(object_id)
         extra_context = {**(extra_context or {}), "inline_history": self.inline_history(request, object_id)}
         return super().history_view(request, object_id, extra_context)
 

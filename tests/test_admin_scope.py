@@ -413,3 +413,31 @@ def test_a_groups_admin_history_shows_its_members_changes(login):
     page = client.get(reverse("admin:leadership_leadershipgroup_history", args=[group.pk])).content.decode()
     assert "领导小组成员的变更记录" in page
     assert "职务：</strong>政府副县长 → 县长" in page and "az_office" in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/parcels/parcel/abc/history/",
+        "/admin/leadership/leadershipgroup/abc/history/",
+        "/admin/tasks/countytask/abc/history/1/",
+        "/admin/tasks/countytask/1/history/abc/",
+    ],
+)
+def test_a_malformed_id_in_a_history_url_is_404(admin_client_demo, url):
+    assert admin_client_demo.get(url).status_code == 404
+
+
+def test_a_past_version_can_be_read_but_not_posted_back(admin_client_demo):
+    from parcels import services
+
+    parcel = Parcel.objects.get(code="XN2022-004")
+    services.parcel_update(parcel=parcel, name="第一次改名")
+    services.parcel_update(parcel=parcel, name="第二次改名")
+    first = parcel.history.order_by("history_id").first()
+    url = reverse("admin:parcels_parcel_simple_history", args=[parcel.pk, first.history_id])
+    response = admin_client_demo.get(url)
+    assert response.status_code == 200 and "第一次改名" in response.content.decode()
+    before = database_snapshot()
+    assert admin_client_demo.post(url, {"name": "回退"}).status_code == 403
+    assert database_snapshot() == before
