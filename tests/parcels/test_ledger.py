@@ -105,6 +105,16 @@ def test_codes_are_kept_as_text_with_their_leading_zeros(anze):
     assert sorted(parcels) == ["0012", "0013", "0014", "141026001", "AZ-0015"]
 
 
+def test_the_county_column_takes_the_countys_code_or_its_name(anze):
+    rows = [
+        unsupplied_row("N1", **{"县（市、区）代码": "安泽县"}),
+        unsupplied_row("N2", **{"县（市、区）代码": None}),
+        unsupplied_row("N3", **{"县（市、区）代码": "乡宁县"}),
+    ]
+    result = run(ledger_bytes("unsupplied", rows), anze)
+    assert [(row, column) for row, column, _ in errors_of(result)] == [(4, "县（市、区）代码")]
+
+
 def test_stray_spaces_and_full_width_characters_are_read_as_meant(anze):
     row = unsupplied_row(
         "S1",
@@ -561,7 +571,9 @@ def test_the_exported_cells_keep_codes_as_text_and_areas_as_numbers(anze):
     assert (area.data_type, area.number_format) == ("n", "0.00")
     assert date.is_date and date.value.date() == datetime.date(2018, 8, 8)
     # the sheet's size is written ahead of its rows, as Excel writes it
-    assert load_workbook(io.BytesIO(buffer.getvalue()), read_only=True).active.calculate_dimension() == "A1:R3"
+    assert (
+        load_workbook(io.BytesIO(buffer.getvalue()), read_only=True).active.calculate_dimension() == "A1:R3"
+    )
 
 
 def test_the_template_offers_drop_down_lists_on_its_choice_columns(anze):
