@@ -4,6 +4,7 @@ import re
 from decimal import ROUND_HALF_UP
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from landtrack.numbers import area_2, rate_2
@@ -20,6 +21,14 @@ DECIMAL_MESSAGES = {
 }
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": "^[0-9]{1,8}(\\.[0-9]{1,4})?$",
+        "example": "26.96",
+    }
+)
 class AreaField(serializers.DecimalField):
     """An area in 亩: accepted with up to 4 decimal places, shown as a string with 2 (half-up)."""
 
@@ -66,6 +75,7 @@ class ExactDecimalField(serializers.DecimalField):
         super().__init__(**kwargs)
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{6}([0-9]{3})?$", "example": "141026"})
 class RegionCodeField(serializers.SlugRelatedField):
     """A region referred to by its code (``"141026"``), never by database id.
 

@@ -25,3 +25,15 @@ class Pagination(PageNumberPagination):
         if not PAGE_NUMBER.fullmatch(raw) or int(raw) < 1:
             raise ValidationError({self.page_query_param: ["页码应为正整数。"]})
         return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = "页码，从 1 起；超出末页答 404。"
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"每页条数，默认 {self.page_size}，最多 {self.max_page_size}（更大的值按 {self.max_page_size} 计）。"
+                )
+        return parameters

@@ -1,5 +1,6 @@
 """Who may call what: every request passes ``leadership.scope``'s rules, nothing else decides."""
 
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from leadership.scope import can_write, has_role, object_region
@@ -14,6 +15,9 @@ class RolePermission(BasePermission):
     message = "您没有执行该操作的权限。"
 
     def has_permission(self, request, view):
+        if request.method not in view.allowed_methods:
+            # A method the endpoint does not have is 405 for everyone, signed in or not.
+            raise MethodNotAllowed(request.method)
         user = request.user
         if not user or not user.is_authenticated:
             return False

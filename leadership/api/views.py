@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -114,6 +114,11 @@ class TokenView(APIView):
         if request is not None and request.method == "POST":
             return []
         return super().get_authenticators()
+
+    def initial(self, request, *args, **kwargs):
+        if request.method not in self.allowed_methods:
+            raise MethodNotAllowed(request.method)  # before authentication: 405, not 401
+        super().initial(request, *args, **kwargs)
 
     def get_permissions(self):
         if self.request.method == "POST":

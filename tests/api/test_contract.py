@@ -1182,3 +1182,21 @@ def test_make_run_creates_the_demo_accounts_with_their_roles(db):
     item = {"county": "141026", "title": "演示整改事项"}
     assert callers["demo_anze_office"].post("/rectifications/", item).status_code == 201
     assert_refusal(callers["demo_xiangning"].post("/parcels/", unsupplied("141026", "DEMO-3")), 403)
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("TRACE", "/parcels/"),
+        ("PUT", "/parcels/"),
+        ("PUT", "/tasks/1/"),
+        ("DELETE", "/rectifications/1/"),
+        ("POST", "/regions/"),
+        ("PATCH", "/parcels/1/disposals/1/"),
+        ("GET", "/auth/token/"),
+        ("TRACE", "/auth/token/"),
+    ],
+)
+def test_a_method_an_endpoint_does_not_have_is_405_for_anyone(accounts, method, path):
+    for caller in (Caller(), accounts["ct_anze"], accounts["ct_admin"]):
+        assert_refusal(caller.call(method, path), 405)
