@@ -70,6 +70,21 @@ class ValidatedModel(models.Model):
             raise ValidationError(errors)
 
 
+AREA_PLACES = Decimal("0.0001")
+
+
+def exact_area(value):
+    """An area the database summed, back to its exact 4 places.
+
+    SQLite adds decimals as binary floats (0.1 + 0.2 = 0.30000000000000004) and Django hands the result
+    over as such; every stored area has 4 places, so rounding a sum to 4 places restores it exactly.
+    PostgreSQL's sums are exact already and pass through unchanged.
+    """
+    if value is None:
+        return None
+    return Decimal(value).quantize(AREA_PLACES)
+
+
 TEXT_MAX_LENGTH = 2000
 
 

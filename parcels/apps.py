@@ -8,4 +8,4 @@ class ParcelsConfig(AppConfig):
     verbose_name = "地块台账"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import rollup, signals  # noqa: F401

@@ -35,6 +35,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from landtrack.services import StaleVersion
+from landtrack.validation import exact_area
 from leadership.choices import SUBCOUNTY_LEVELS
 from leadership.models import Region, Unit
 
@@ -701,7 +702,7 @@ class _County:
         for parcel in self.parcels:
             self.by_key.setdefault(code_key(parcel.code), []).append(parcel)
         self.disposals = {
-            row["parcel_id"]: row
+            row["parcel_id"]: {**row, "disposed": exact_area(row["disposed"])}
             for row in Disposal.objects.filter(parcel__county=county)
             .order_by()
             .values("parcel_id")

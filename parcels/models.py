@@ -14,6 +14,7 @@ from landtrack.validation import (
     ZERO,
     ValidatedModel,
     area_field,
+    exact_area,
     text_field,
 )
 from leadership.choices import SUBCOUNTY_LEVELS, RegionLevel
@@ -374,7 +375,10 @@ class Parcel(ValidatedModel):
             .annotate(disposed=Sum("disposals__area_mu"), first=models.Min("disposals__date"))
             .values("county_id", "kind", "disposed", "first")
         )
-        return next(iter(rows), None)
+        stored = next(iter(rows), None)
+        if stored is not None:
+            stored["disposed"] = exact_area(stored["disposed"])
+        return stored
 
     def _clean_against_disposals(self, add):
         stored = self._stored_disposals()
@@ -427,15 +431,33 @@ class Disposal(ValidatedModel):
     )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Copies of the parcel's county and kind, which cannot change once it has disposals (Parcel.clean):
+    # progress reads the disposals of a few days for every county at once without joining the parcels.
+    # Set by parcels.rollup on every save, never by hand.
+    county = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        editable=False,
+        verbose_name="县（市、区）",
+    )
+    kind = models.CharField("地块类型", max_length=16, choices=ParcelKind.choices, editable=False)
 
     objects = DisposalQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name="处置记录变更记录", excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        verbose_name="处置记录变更记录", excluded_fields=["updated_at", "county", "kind"]
+    )
 
     class Meta:
         verbose_name = "处置记录"
         verbose_name_plural = "处置记录"
         ordering = ["date", "id"]
-        indexes = [models.Index(fields=["parcel", "date"], name="disposal_parcel_date")]
+        indexes = [
+            models.Index(fields=["parcel", "date"], name="disposal_parcel_date"),
+            # The disposals of a few days, for every county at once (parcels.rollup): index-only on PostgreSQL.
+            models.Index(fields=["date"], include=["county", "kind", "area_mu"], name="disposal_date"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(area_mu__gt=0),
@@ -451,6 +473,17 @@ class Disposal(ValidatedModel):
 
     def __str__(self):
         return f"{self.get_method_display()} {self.area_mu} 亩（{self.date:%Y-%m-%d}）"
+
+    def copy_parcel_fields(self):
+        """Take the parcel's county and kind (the copies progress reads); the parcel may be cached or not."""
+        if self.parcel_id:
+            parcel = self.parcel
+            self.county_id, self.kind = parcel.county_id, parcel.kind
+
+    def clean_fields(self, exclude=None):
+        self.copy_parcel_fields()
+        # The copies are the parcel's; a missing parcel is reported on ``parcel`` alone.
+        super().clean_fields(exclude={*(exclude or ()), "county", "kind"})
 
     def clean(self):
         errors = {}
@@ -477,7 +510,7 @@ class Disposal(ValidatedModel):
             if stored_parcel is not None and stored_parcel != self.parcel_id:
                 errors["parcel"] = "处置记录不能移到其他地块。"
         if self.area_mu is not None and self.area_mu > 0:
-            others = (
+            others = exact_area(
                 Disposal.objects.filter(parcel_id=self.parcel_id)
                 .exclude(pk=self.pk)
                 .aggregate(total=Sum("area_mu"))["total"]
@@ -711,3 +744,76 @@ class ParcelBoundary(ValidatedModel):
 
 
 __all__ += ["ParcelBoundary"]
+
+
+def _through_month(month):
+    return models.DecimalField(
+        f"截至{month}月底累计处置面积（亩）",
+        max_digits=AREA_MAX_DIGITS,
+        decimal_places=AREA_DECIMAL_PLACES,
+        default=ZERO,
+    )
+
+
+class DisposalYearTotal(models.Model):
+    """The area disposed of in one county, of one kind of parcel, in one year: cumulated month by month.
+
+    ``through_03`` is everything dated from 1 January to 31 March of ``year``. A denormalised copy of the
+    disposals, kept by ``parcels.rollup`` in the same transaction as every disposal write, so that progress
+    for every county reads one row per county and kind instead of every disposal. Never edited by hand;
+    ``manage.py rebuild_progress_rollup --check`` compares it with the disposals.
+    """
+
+    county = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name="县（市、区）"
+    )
+    kind = models.CharField("类型", max_length=16, choices=ParcelKind.choices)
+    year = models.PositiveSmallIntegerField("年度")
+    through_01 = _through_month(1)
+    through_02 = _through_month(2)
+    through_03 = _through_month(3)
+    through_04 = _through_month(4)
+    through_05 = _through_month(5)
+    through_06 = _through_month(6)
+    through_07 = _through_month(7)
+    through_08 = _through_month(8)
+    through_09 = _through_month(9)
+    through_10 = _through_month(10)
+    through_11 = _through_month(11)
+    through_12 = _through_month(12)
+    disposals = models.IntegerField("处置记录数", default=0)
+
+    class Meta:
+        verbose_name = "年度处置汇总"
+        verbose_name_plural = "年度处置汇总"
+        constraints = [
+            models.UniqueConstraint(fields=["county", "kind", "year"], name="disposal_year_total_unique"),
+        ]
+        indexes = [models.Index(fields=["year"], name="disposal_year_total_year")]
+
+    def __str__(self):
+        return f"{self.county_id} {self.kind} {self.year}: {self.through_12}"
+
+
+class ParcelCount(models.Model):
+    """How many parcels of one kind a county's ledger holds: kept by ``parcels.rollup`` with every parcel
+    insert, move or delete, so that the parcel list counts a million rows without scanning them."""
+
+    county = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name="县（市、区）"
+    )
+    kind = models.CharField("类型", max_length=16, choices=ParcelKind.choices)
+    parcels = models.IntegerField("地块数", default=0)
+
+    class Meta:
+        verbose_name = "地块数汇总"
+        verbose_name_plural = "地块数汇总"
+        constraints = [
+            models.UniqueConstraint(fields=["county", "kind"], name="parcel_count_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.county_id} {self.kind}: {self.parcels}"
+
+
+__all__ += ["DisposalYearTotal", "ParcelCount"]

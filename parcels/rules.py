@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from landtrack.dates import full_years_end, full_years_passed_from, latest_start
 from landtrack.numbers import format_area
@@ -49,7 +49,8 @@ def with_disposed_as_of(parcels, as_of):
         Disposal.objects.filter(parcel_id=OuterRef("pk"), date__lte=as_of)
         .order_by()
         .values("parcel_id")
-        .annotate(total=Sum("area_mu"))
+        # Round: SQLite adds decimals as binary floats; 4 places restores the exact sum.
+        .annotate(total=Round(Sum("area_mu"), AREA_DECIMAL_PLACES, output_field=AREA))
         .values("total")
     )
     return parcels.annotate(

@@ -4,12 +4,15 @@ Every write of a parcel or of its disposals locks the parcel's row first, so tha
 saving at once cannot together dispose of more than the parcel's area.
 """
 
+from collections import Counter
+
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from landtrack.services import StaleVersion, attribute_to
 
+from . import rollup
 from .models import Disposal, Parcel, ProgressNote
 
 __all__ = [
@@ -157,16 +160,23 @@ def parcel_bulk_save(*, created=(), updated=(), fields=(), user=None, reason="")
     """
     now = timezone.now()
     author = user if user is not None and user.is_authenticated else None
+    # Bulk writes skip the signals that keep the per-county parcel counts (parcels.rollup): count here.
+    counted = Counter((parcel.county_id, parcel.kind) for parcel in created)
     if updated:
-        stored = dict(
-            Parcel.objects.select_for_update()
+        stored = {
+            pk: (version, county_id, kind)
+            for pk, version, county_id, kind in Parcel.objects.select_for_update()
             .filter(pk__in=[parcel.pk for parcel in updated])
             .order_by()
-            .values_list("pk", "version")
-        )
+            .values_list("pk", "version", "county_id", "kind")
+        }
         for parcel in updated:
-            if stored.get(parcel.pk) != parcel.version:
-                raise StaleVersion(stored.get(parcel.pk))
+            version, county_id, kind = stored.get(parcel.pk, (None, None, None))
+            if version != parcel.version:
+                raise StaleVersion(version)
+            if (county_id, kind) != (parcel.county_id, parcel.kind):
+                counted[(county_id, kind)] -= 1
+                counted[(parcel.county_id, parcel.kind)] += 1
             parcel.version += 1
             parcel.updated_at = now
         bulk_update_with_history(
@@ -187,3 +197,4 @@ def parcel_bulk_save(*, created=(), updated=(), fields=(), user=None, reason="")
             default_change_reason=reason,
             default_date=now,
         )
+    rollup.parcels_added(counted)

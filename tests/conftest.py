@@ -100,3 +100,17 @@ def pytest_configure(config):
     # Browser tests run Playwright's sync API (an event loop) in the thread that also talks to the
     # test database.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After every test that used the database: the totals kept beside the ledger (parcels.rollup) still
+    equal the ledger itself. A write path that skipped them would fail here, whichever test took it."""
+    result = yield
+    uses_database = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(item.fixturenames)
+    if uses_database:
+        from parcels.rollup import rollup_drift
+
+        drift = rollup_drift()
+        assert not drift, f"the progress totals no longer match the ledger: {drift[:5]}"
+    return result
