@@ -6,8 +6,10 @@ Everything is exact Decimal; rounding (half-up) happens only where figures are s
 the dashboard and the Excel reports call :func:`task_progress`; none of them computes a rate itself.
 
 The number of queries does not depend on how many counties, tasks, milestones or parcels there are:
-tasks and milestones (2), one aggregate of disposals over every window any task needs (1), and, when
-asked, the town/unit breakdown (2) and the monthly curve (1).
+tasks and milestones (2), the disposed area of every window any task needs (2: whole months from the
+totals kept by parcels.rollup, and the days of the months a window cuts), and, when asked, the
+town/unit breakdown (2). Tasks are read as light TaskRefs, not model instances, so that the country's
+2,850 counties cost thousands of tuples rather than tens of thousands of objects.
 """
 
 import calendar
@@ -17,12 +19,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Q, Sum
 
-from landtrack.validation import ZERO
+from landtrack.validation import ZERO, exact_area
 from parcels.models import Disposal, Parcel
+from parcels.rollup import disposed_by_county_kind
 
-from .choices import KINDS_BY_CATEGORY, ProgressStatus
+from .choices import KINDS_BY_CATEGORY, ProgressStatus, TaskCategory
 from .models import CountyTask, Milestone
 
 HUNDRED = Decimal("100")
@@ -30,7 +33,7 @@ AT_RISK_DAYS = 14
 PACE_DAYS = 60
 
 
-@dataclass
+@dataclass(slots=True)
 class MilestoneProgress:
     due: datetime.date
     target_rate: Decimal
@@ -38,8 +41,15 @@ class MilestoneProgress:
     completed_area_mu: Decimal | None  # None while not yet due
     met: bool | None  # None while not yet due
 
+    @property
+    def shortfall_area_mu(self):
+        """What was missing on the due date (never below 0); None while not yet due."""
+        if self.completed_area_mu is None:
+            return None
+        return max(self.target_area_mu - self.completed_area_mu, ZERO)
 
-@dataclass
+
+@dataclass(slots=True)
 class NextMilestone:
     due: datetime.date
     target_rate: Decimal
@@ -48,7 +58,7 @@ class NextMilestone:
     days_left: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Forecast:
     """When a milestone still ahead would be reached at the pace of the last 60 days."""
 
@@ -72,9 +82,58 @@ class Breakdown:
     id: int | None = None
 
 
+@dataclass(slots=True)
+class CountyRef:
+    """The county of a task, as the progress figures name it."""
+
+    pk: int
+    code: str
+    name: str
+
+    @property
+    def id(self):
+        return self.pk
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(slots=True)
+class TaskRef:
+    """A county task as the progress figures read it: its fields and its milestones, without a model
+    instance per task and per milestone (the city's and the country's reports list thousands)."""
+
+    pk: int
+    county: CountyRef
+    year: int
+    category: str
+    name: str
+    target_area_mu: Decimal
+    start_date: datetime.date
+    end_date: datetime.date
+    assigned_by: str
+    document_number: str
+    lead_unit_id: int | None
+    milestone_targets: tuple  # ((due, target rate), …) by date
+
+    @property
+    def id(self):
+        return self.pk
+
+    @property
+    def county_id(self):
+        return self.county.pk
+
+    def get_category_display(self):
+        return TaskCategory(self.category).label
+
+    def __str__(self):
+        return self.name or f"{self.county}{self.year}年度{self.get_category_display()}任务"
+
+
 @dataclass
 class TaskProgress:
-    task: CountyTask
+    task: TaskRef | CountyTask
     as_of: datetime.date
     target_area_mu: Decimal
     completed_area_mu: Decimal
@@ -100,24 +159,31 @@ class TaskProgress:
         return self.task.county
 
 
-def _period_cutoff(task, date):
-    """The last day counted for ``date``: the date itself, but never after the task period."""
-    return min(task.end_date, date)
+def _milestone_targets(task):
+    """``((due, target rate), …)`` by date, from a TaskRef or from a task's (prefetched) milestones."""
+    targets = getattr(task, "milestone_targets", None)
+    if targets is None:
+        targets = tuple((milestone.due, milestone.target_rate) for milestone in task.milestones.all())
+        targets = tuple(sorted(targets))
+    return targets
 
 
-def _window(task, date):
-    """The disposals counted toward ``task`` as of ``date``: (first day, last day) or None if empty."""
-    last = _period_cutoff(task, date)
+def _span(task, date):
+    """The disposals counted toward ``task`` as of ``date``: (first day, last day), or None if none are."""
+    last = task.end_date if task.end_date < date else date
     if last < task.start_date:
         return None
     return (task.start_date, last)
+
+
+_window = _span  # the name the dashboard's chart and the breakdown use
 
 
 def _month_ends(task, as_of):
     """Each month end of the task period up to the date, and the date itself if mid-month."""
     ends = []
     year, month = task.start_date.year, task.start_date.month
-    last = _period_cutoff(task, as_of)
+    last = min(task.end_date, as_of)
     while True:
         end = datetime.date(year, month, calendar.monthrange(year, month)[1])
         if end >= last:
@@ -130,9 +196,10 @@ def _month_ends(task, as_of):
 
 
 def _sums(disposals, group_by, windows):
-    """Disposed area per group and window, in one aggregate query.
+    """Disposed area per group and window, in one aggregate query over the disposals themselves.
 
     ``windows`` maps a name to (first, last) dates; the result maps (group values..., name) to Decimal.
+    Used for one county's breakdown by town and unit; every county's totals come from parcels.rollup.
     """
     if not windows:
         return {}
@@ -152,7 +219,7 @@ def _sums(disposals, group_by, windows):
     for row in rows:
         key = tuple(row[name] for name in group_by)
         for name in windows:
-            result[key + (name,)] = row[name] or ZERO
+            result[key + (name,)] = exact_area(row[name]) or ZERO
     return result
 
 
@@ -171,92 +238,99 @@ def _status(rate, required_rate, next_milestone):
 
 
 def tasks_in_scope(user, *, year=None, category=None, county_code=None):
-    """The county tasks the user may read, with county and milestones loaded (2 queries)."""
-    tasks = (
-        CountyTask.objects.visible_to(user)
-        .select_related("county")
-        .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("due")))
-        .order_by("county__code", "year", "category")
-    )
+    """The county tasks the user may read, as TaskRefs with county and milestones (2 queries)."""
+    tasks = CountyTask.objects.visible_to(user)
     if year is not None:
         tasks = tasks.filter(year=year)
     if category:
         tasks = tasks.filter(category=category)
     if county_code:
         tasks = tasks.filter(county__code=county_code)
-    return list(tasks)
+    targets = defaultdict(list)
+    for task_id, due, rate in (
+        Milestone.objects.filter(task__in=tasks.values("pk")).order_by("task_id", "due").values_list(
+            "task_id", "due", "target_rate"
+        )
+    ):
+        targets[task_id].append((due, rate))
+    counties = {}
+    refs = []
+    for row in tasks.order_by("county__code", "year", "category").values_list(
+        "pk", "county_id", "county__code", "county__name", "year", "category", "name", "target_area_mu",
+        "start_date", "end_date", "assigned_by", "document_number", "lead_unit_id",
+    ):
+        pk, county_id, code, county_name, *fields = row
+        county = counties.get(county_id)
+        if county is None:
+            county = counties[county_id] = CountyRef(county_id, code, county_name)
+        refs.append(TaskRef(pk, county, *fields, tuple(targets.get(pk, ()))))
+    return refs
 
 
 def task_progress(tasks, as_of, *, breakdown=False, curve=False):
-    """The progress of each task as of ``as_of``, in the order given.
+    """The progress of each task as of ``as_of``, in the order given (TaskRefs or CountyTask instances).
 
     ``breakdown`` adds the per-town and per-responsible-unit figures; ``curve`` adds the cumulative
     completion at each month end. Either costs a fixed number of extra queries.
     """
     if not tasks:
         return []
-    windows = {}
-    needs = {}
+    pace_date = as_of - datetime.timedelta(days=PACE_DAYS)
+    plans, windows = [], {}  # windows: span -> its index in the list handed to the rollup
+
+    def index_of(span):
+        if span is None:
+            return None
+        index = windows.get(span)
+        if index is None:
+            index = windows[span] = len(windows)
+        return index
+
     for task in tasks:
-        wanted = {
-            "now": _window(task, as_of),
-            "pace": _window(task, as_of - datetime.timedelta(days=PACE_DAYS)),
-        }
-        for milestone in task.milestones.all():
-            if milestone.due <= as_of:
-                wanted[milestone.due] = _window(task, milestone.due)
-        if curve:
-            for end in _month_ends(task, as_of):
-                wanted[("month", end)] = _window(task, end)
-        keys = {}
-        for purpose, span in wanted.items():
-            if span is None:
-                keys[purpose] = None
-                continue
-            name = f"w{span[0]:%Y%m%d}_{span[1]:%Y%m%d}"
-            windows[name] = span
-            keys[purpose] = name
-        needs[task.pk] = keys
+        targets = _milestone_targets(task)
+        now, pace = index_of(_span(task, as_of)), index_of(_span(task, pace_date))
+        due = {milestone_due: index_of(_span(task, milestone_due)) for milestone_due, _ in targets if milestone_due <= as_of}
+        months = [(end, index_of(_span(task, end))) for end in _month_ends(task, as_of)] if curve else []
+        plans.append((task, targets, now, pace, due, months))
 
-    county_ids = {task.county_id for task in tasks}
-    disposals = Disposal.objects.filter(parcel__county_id__in=county_ids)
-    sums = _sums(disposals, ("parcel__county_id", "parcel__kind"), windows)
-
-    def completed(task, purpose):
-        name = needs[task.pk].get(purpose)
-        if name is None:
-            return ZERO
-        return sum(
-            (sums.get((task.county_id, kind, name), ZERO) for kind in KINDS_BY_CATEGORY[task.category]), ZERO
-        )
+    sums = disposed_by_county_kind(list(windows), {task.county_id for task in tasks})
+    nothing = ()
 
     results = []
-    for task in tasks:
+    for task, targets, now, pace, due_spans, months in plans:
+        rows = [sums.get((task.county_id, kind), nothing) for kind in KINDS_BY_CATEGORY[task.category]]
+
+        def completed(index, rows=rows):
+            if index is None:
+                return ZERO
+            total = ZERO
+            for values in rows:
+                if values:
+                    total += values[index]
+            return total
+
         target = task.target_area_mu
-        done = completed(task, "now")
+        done = completed(now)
         rate = done / target * HUNDRED
         milestones, required_rate, next_milestone = [], ZERO, None
-        for milestone in task.milestones.all():
-            target_area = target * milestone.target_rate / HUNDRED
-            if milestone.due <= as_of:
-                reached = completed(task, milestone.due)
+        for milestone_due, milestone_rate in targets:
+            target_area = target * milestone_rate / HUNDRED
+            if milestone_due <= as_of:
+                reached = completed(due_spans[milestone_due])
                 milestones.append(
-                    MilestoneProgress(
-                        milestone.due, milestone.target_rate, target_area, reached, reached >= target_area
-                    )
+                    MilestoneProgress(milestone_due, milestone_rate, target_area, reached, reached >= target_area)
                 )
-                required_rate = max(required_rate, milestone.target_rate)
+                if milestone_rate > required_rate:
+                    required_rate = milestone_rate
             else:
-                milestones.append(
-                    MilestoneProgress(milestone.due, milestone.target_rate, target_area, None, None)
-                )
+                milestones.append(MilestoneProgress(milestone_due, milestone_rate, target_area, None, None))
                 if next_milestone is None:
                     next_milestone = NextMilestone(
-                        milestone.due,
-                        milestone.target_rate,
+                        milestone_due,
+                        milestone_rate,
                         target_area,
                         max(target_area - done, ZERO),
-                        (milestone.due - as_of).days,
+                        (milestone_due - as_of).days,
                     )
         required_area = target * required_rate / HUNDRED
         progress = TaskProgress(
@@ -272,9 +346,9 @@ def task_progress(tasks, as_of, *, breakdown=False, curve=False):
             next_milestone=next_milestone,
             milestones=milestones,
         )
-        _forecast(progress, done - completed(task, "pace"))
+        _forecast(progress, done - completed(pace))
         if curve:
-            progress.monthly = [(end, completed(task, ("month", end))) for end in _month_ends(task, as_of)]
+            progress.monthly = [(end, completed(index)) for end, index in months]
         results.append(progress)
 
     if breakdown:
@@ -344,8 +418,8 @@ def _add_breakdowns(results, as_of):
         if span is not None:
             windows[f"t{progress.task.pk}"] = span
     disposal_sums = _sums(
-        Disposal.objects.filter(parcel__county_id__in=county_ids),
-        ("parcel__county_id", "parcel__kind", "parcel__town_id", "parcel__responsible_unit_id"),
+        Disposal.objects.filter(county_id__in=county_ids),
+        ("county_id", "kind", "parcel__town_id", "parcel__responsible_unit_id"),
         windows,
     )
     parcel_rows = list(parcel_rows)
@@ -373,7 +447,7 @@ def _add_breakdowns(results, as_of):
             )
             for entry in (town, unit):
                 entry.parcels += row["parcels"]
-                entry.area_mu += row["area"] or ZERO
+                entry.area_mu += exact_area(row["area"]) or ZERO
                 entry.completed_area_mu += done
         progress.towns = sorted(towns.values(), key=lambda entry: (entry.code is None, entry.code or ""))
         progress.units = sorted(units.values(), key=lambda entry: (entry.id is None, entry.name))

@@ -280,7 +280,7 @@ def monthly_report(target, *, user, year, month, county=None, region_name=None, 
     for progress in rows:
         for milestone in progress.milestones:
             due = milestone.completed_area_mu is not None
-            shortfall = max(milestone.target_area_mu - milestone.completed_area_mu, ZERO) if due else None
+            shortfall = milestone.shortfall_area_mu
             milestones.row(
                 [
                     progress.task.county.name,

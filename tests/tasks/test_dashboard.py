@@ -150,10 +150,11 @@ def test_dashboard_query_counts_do_not_grow_with_counties(
         parcel_services.disposal_record(
             parcel=parcel, method="supply_transfer", area_mu=Decimal("1"), date=datetime.date(2023, 3, 1)
         )
-    # session, user, the user's region (header), task years, tasks, milestones, one disposal aggregate,
-    # and the reminders panel: this year's tasks (none in 2026), rectification items, planned parcels,
+    # session, user, the user's region (header), task years, tasks, milestones, the disposed area (the
+    # year totals: 2023 is a whole year), and the reminders panel: this year's tasks (none), their
+    # year totals and the days of this month not yet past, rectification items, planned parcels,
     # lapsing approvals, idle-land procedures
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert len(client.get("/dashboard/", {"year": 2023}).context["rows"]) == 1 + extra_counties
     # … and on a county page: the county, the town/unit breakdown (2) and the pending parcels
     with django_assert_num_queries(11):
