@@ -19,6 +19,7 @@ from ..choices import ParcelFlag, ParcelKind, ParcelStatus
 from ..models import Disposal, Parcel
 from ..rules import flag_filter, with_rule_facts
 from ..selectors import parcel_history
+from .pagination import ParcelPagination
 from .serializers import DisposalSerializer, HistoryEntrySerializer, ParcelSerializer
 
 # Ids are at most 18 digits; anything longer is not a route (404), not a database overflow.
@@ -114,6 +115,7 @@ class ParcelViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelVie
     write_label = "parcels.parcel"
     etag_prefix = "parcel"
     filterset_class = ParcelFilter
+    pagination_class = ParcelPagination
     search_fields = [
         "code",
         "name",

@@ -1,0 +1,97 @@
+"""The parcel list's pages from the per-county counts: the same pages, in the same order, as counting."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from leadership.choices import Role
+from parcels.api.pagination import ParcelPagination
+from tests.factories import IdleParcelFactory, ParcelFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger(regions):
+    # 安泽 7 + 3 idle, 乡宁 4, 曲沃 5: pages of 4 cut through every county.
+    for number in range(7):
+        ParcelFactory(county=regions["141026"], code=f"A{number:02d}")
+    for number in range(3):
+        IdleParcelFactory(county=regions["141026"], code=f"AI{number}")
+    for number in range(4):
+        ParcelFactory(county=regions["141029"], code=f"X{number:02d}")
+    for number in range(5):
+        ParcelFactory(county=regions["141021"], code=f"Q{number:02d}")
+    return regions
+
+
+def pages(client, **params):
+    listed, page, count = [], 1, None
+    while True:
+        body = client.get("/api/v1/parcels/", {**params, "page_size": 4, "page": page}).json()
+        count = body["count"]
+        listed += [(row["county"], row["code"]) for row in body["results"]]
+        if not body["next"]:
+            return count, listed
+        page += 1
+
+
+def plain(client, monkeypatch, **params):
+    """The same request through DRF's own counting paginator."""
+    monkeypatch.setattr(ParcelPagination, "counted", lambda self, queryset, request: None)
+    try:
+        return pages(client, **params)
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize(
+    "role, region",
+    [(Role.ADMIN, None), (Role.CITY_BUREAU, "141000"), (Role.COUNTY_CLERK, "141026")],
+)
+@pytest.mark.parametrize("params", [{}, {"kind": "unsupplied"}, {"kind": "idle"}, {"county": "141029"}])
+def test_counted_pages_are_the_counted_paginators_pages(ledger, monkeypatch, role, region, params):
+    client = APIClient()
+    client.force_authenticate(
+        UserFactory(username=f"u_{role}", role=role, region=ledger[region] if region else None,
+                    is_superuser=role == Role.ADMIN)
+    )
+    assert pages(client, **params) == plain(client, monkeypatch, **params)
+
+
+def test_the_admins_pages_in_order_worked_by_hand(ledger):
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="root", role=Role.ADMIN, is_superuser=True))
+    count, listed = pages(client)
+    # By county code (曲沃 141021, 安泽 141026, 乡宁 141029), then parcel code.
+    assert count == 19
+    assert [code for _, code in listed] == [
+        "Q00", "Q01", "Q02", "Q03", "Q04",
+        "A00", "A01", "A02", "A03", "A04", "A05", "A06", "AI0", "AI1", "AI2",
+        "X00", "X01", "X02", "X03",
+    ]
+    third = client.get("/api/v1/parcels/", {"page_size": 4, "page": 3}).json()
+    assert [row["code"] for row in third["results"]] == ["A03", "A04", "A05", "A06"]
+    assert client.get("/api/v1/parcels/", {"page_size": 4, "page": 6}).status_code == 404
+
+
+def test_a_deep_page_reads_only_the_counties_it_holds(ledger):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="root", role=Role.ADMIN, is_superuser=True))
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/parcels/", {"page_size": 4, "page": 4}).json()
+    assert [row["code"] for row in body["results"]] == ["AI0", "AI1", "AI2", "X00"]
+    # The counts table, then the page's parcels from the two counties it holds — never a COUNT of parcels.
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert len(sql) == 2 and "parcels_parcelcount" in sql[0]
+    assert 'COUNT(' not in sql[1] and '"parcels_parcel"."county_id" IN' in sql[1]
+
+
+def test_a_search_counts_the_rows_it_finds(ledger):
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="root", role=Role.ADMIN, is_superuser=True))
+    body = client.get("/api/v1/parcels/", {"search": "AI", "page_size": 2}).json()
+    assert body["count"] == 3
+    assert [row["code"] for row in body["results"]] == ["AI0", "AI1"]
