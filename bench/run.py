@@ -1,0 +1,200 @@
+"""LandTrack's benchmark: run by hand against a database filled by ``generate_demo_data``; prints a table.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/landtrack_bench .venv/bin/python manage.py migrate
+    DATABASE_URL=… .venv/bin/python manage.py generate_demo_data --counties 2850 --parcels 1000000 --seed 1
+    DATABASE_URL=… .venv/bin/python bench/run.py [--repeat 5] [--skip-excel]
+
+Every figure is measured in one run on the same database: the REST progress report for every county
+against the bare SQL aggregate of the same figures over the raw parcel and disposal tables (the naive
+limit), the parcel list's first and a deep page against a full COUNT(*), a county dashboard, and, from
+``bench/excel.py``, importing 10,000 ledger rows and exporting 100,000 with the peak memory. Requests go
+through Django's test client in this process (no network), with DEBUG off. Results and the commands that
+produced them are recorded in docs/PERFORMANCE.md.
+"""
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "landtrack.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from leadership.choices import Role  # noqa: E402
+from leadership.models import User  # noqa: E402
+from parcels.models import Disposal, Parcel  # noqa: E402
+from tasks.models import CountyTask  # noqa: E402
+
+settings.DEBUG = False  # no query log: measure what production runs
+
+
+def measure(function, repeat):
+    """Median and best wall time in milliseconds of ``repeat`` calls, after one warm-up call."""
+    function()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), min(times)
+
+
+def bench_user():
+    user, _ = User.objects.get_or_create(
+        username="bench_admin", defaults={"role": Role.ADMIN, "is_staff": True, "is_superuser": True}
+    )
+    return user
+
+
+def client_for(user):
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(user)
+    return client
+
+
+def get_ok(client, url):
+    def call():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
+        return response
+
+    return call
+
+
+NAIVE_SQL = """
+SELECT t.id,
+       SUM(d.area_mu) FILTER (WHERE d.date <= LEAST(t.end_date, %(as_of)s)) AS completed,
+       SUM(d.area_mu) FILTER (WHERE d.date <= LEAST(t.end_date, %(m1)s)) AS by_m1,
+       SUM(d.area_mu) FILTER (WHERE d.date <= LEAST(t.end_date, %(m2)s)) AS by_m2,
+       SUM(d.area_mu) FILTER (WHERE d.date <= LEAST(t.end_date, %(m3)s)) AS by_m3,
+       SUM(d.area_mu) FILTER (WHERE d.date <= LEAST(t.end_date, %(m4)s)) AS by_m4
+FROM tasks_countytask t
+JOIN parcels_parcel p ON p.county_id = t.county_id AND (t.category = 'both' OR p.kind = t.category)
+JOIN parcels_disposal d ON d.parcel_id = p.id AND d.date >= t.start_date
+WHERE t.year = %(year)s
+GROUP BY t.id
+"""
+
+NAIVE_SQL_SQLITE = """
+SELECT t.id,
+       SUM(CASE WHEN d.date <= MIN(t.end_date, %(as_of)s) THEN d.area_mu END) AS completed,
+       SUM(CASE WHEN d.date <= MIN(t.end_date, %(m1)s) THEN d.area_mu END) AS by_m1,
+       SUM(CASE WHEN d.date <= MIN(t.end_date, %(m2)s) THEN d.area_mu END) AS by_m2,
+       SUM(CASE WHEN d.date <= MIN(t.end_date, %(m3)s) THEN d.area_mu END) AS by_m3,
+       SUM(CASE WHEN d.date <= MIN(t.end_date, %(m4)s) THEN d.area_mu END) AS by_m4
+FROM tasks_countytask t
+JOIN parcels_parcel p ON p.county_id = t.county_id AND (t.category = 'both' OR p.kind = t.category)
+JOIN parcels_disposal d ON d.parcel_id = p.id AND d.date >= t.start_date
+WHERE t.year = %(year)s
+GROUP BY t.id
+"""
+
+
+def naive_progress(year, as_of):
+    """The bare aggregate: each task's completed area as of the date and by each default milestone."""
+    params = {
+        "year": year,
+        "as_of": as_of,
+        "m1": datetime.date(year, 5, 31),
+        "m2": datetime.date(year, 6, 30),
+        "m3": datetime.date(year, 9, 30),
+        "m4": datetime.date(year, 11, 30),
+    }
+    sql = NAIVE_SQL if connection.vendor == "postgresql" else NAIVE_SQL_SQLITE
+
+    def call():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    return call
+
+
+def count_star():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM parcels_parcel")
+        return cursor.fetchone()[0]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="timed calls per figure (after one warm-up)")
+    parser.add_argument("--year", type=int, help="task year (default: this year)")
+    parser.add_argument("--as-of", type=datetime.date.fromisoformat, help="date of the figures (default: today)")
+    parser.add_argument("--skip-excel", action="store_true", help="leave out the Excel import and export")
+    args = parser.parse_args()
+
+    as_of = args.as_of or timezone.localdate()
+    year = args.year or as_of.year
+    parcels = Parcel.objects.count()
+    disposals = Disposal.objects.count()
+    tasks = CountyTask.objects.filter(year=year).count()
+    counties = CountyTask.objects.filter(year=year).values("county").distinct().count()
+    if not tasks:
+        raise SystemExit(f"No {year} tasks in this database: run manage.py generate_demo_data first.")
+    print(
+        f"# LandTrack benchmark — {connection.vendor}, {parcels:,} parcels, {disposals:,} disposals, "
+        f"{tasks:,} tasks of {year} in {counties:,} counties, as of {as_of}, median of {args.repeat}"
+    )
+
+    client = client_for(bench_user())
+    rows = []
+
+    def row(name, timing, note=""):
+        rows.append((name, timing[0], timing[1], note))
+        print(f"  {name}: {timing[0]:.1f} ms (best {timing[1]:.1f})", file=sys.stderr)
+
+    progress_url = f"/api/v1/progress/?year={year}&as_of={as_of}"
+    naive = measure(naive_progress(year, as_of), args.repeat)
+    row("bare SQL aggregate over parcels and disposals (the naive limit)", naive)
+    progress = measure(get_ok(client, progress_url), args.repeat)
+    row(f"GET {progress_url}", progress, f"{naive[0] / progress[0]:.1f}× faster than the bare aggregate")
+
+    full_count = measure(count_star, args.repeat)
+    row("SELECT COUNT(*) FROM parcels_parcel (a full count)", full_count)
+    first = measure(get_ok(client, "/api/v1/parcels/?page_size=50"), args.repeat)
+    row("GET /api/v1/parcels/ first page (50), all counties", first, f"{first[0] / full_count[0]:.2f}× the count")
+    deep_page = max(1, parcels // 50 // 2)
+    deep = measure(get_ok(client, f"/api/v1/parcels/?page_size=50&page={deep_page}"), args.repeat)
+    row(f"GET /api/v1/parcels/ page {deep_page:,} (50), all counties", deep, f"{deep[0] / full_count[0]:.2f}× the count")
+
+    county = CountyTask.objects.filter(year=year).order_by("county__code").values_list("county__code", flat=True)
+    county = county[len(county) // 2] if len(county) else None
+    if county:
+        dashboard = measure(get_ok(client, f"/dashboard/{county}/?year={year}&as_of={as_of}"), args.repeat)
+        row(f"GET /dashboard/{county}/ (one county's page)", dashboard)
+        overview = measure(get_ok(client, f"/dashboard/?year={year}&as_of={as_of}"), args.repeat)
+        row("GET /dashboard/ (every county)", overview)
+
+    if not args.skip_excel:
+        try:
+            from bench import excel
+        except ImportError as error:
+            print(f"  (Excel figures left out: {error})", file=sys.stderr)
+        else:
+            for name, median_ms, best_ms, note in excel.figures(repeat=max(1, min(args.repeat, 3))):
+                row(name, (median_ms, best_ms), note)
+
+    print()
+    print("| figure | median ms | best ms | note |")
+    print("|---|---:|---:|---|")
+    for name, median_ms, best_ms, note in rows:
+        print(f"| {name} | {median_ms:,.1f} | {best_ms:,.1f} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
