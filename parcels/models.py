@@ -764,8 +764,9 @@ class DisposalYearTotal(models.Model):
     ``manage.py rebuild_progress_rollup --check`` compares it with the disposals.
     """
 
+    # Derived rows: a county that no parcel refers to any more may go, and its zero totals with it.
     county = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name="县（市、区）"
+        Region, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name="县（市、区）"
     )
     kind = models.CharField("类型", max_length=16, choices=ParcelKind.choices)
     year = models.PositiveSmallIntegerField("年度")
@@ -800,7 +801,7 @@ class ParcelCount(models.Model):
     insert, move or delete, so that the parcel list counts a million rows without scanning them."""
 
     county = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name="县（市、区）"
+        Region, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name="县（市、区）"
     )
     kind = models.CharField("类型", max_length=16, choices=ParcelKind.choices)
     parcels = models.IntegerField("地块数", default=0)

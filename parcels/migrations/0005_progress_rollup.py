@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
                     "county",
                     models.ForeignKey(
                         db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="leadership.region",
                         verbose_name="县（市、区）",
@@ -147,7 +147,7 @@ class Migration(migrations.Migration):
                     "county",
                     models.ForeignKey(
                         db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="leadership.region",
                         verbose_name="县（市、区）",
