@@ -207,6 +207,15 @@ class Parcel(ValidatedModel):
         indexes = [
             models.Index(fields=["county", "kind"], name="parcel_county_kind"),
             models.Index(fields=["county", "town"], name="parcel_county_town"),
+            # The reminders read the soonest planned dates and the oldest unimplemented approvals.
+            models.Index(
+                fields=["planned_date"], name="parcel_planned_date", condition=Q(planned_date__isnull=False)
+            ),
+            models.Index(
+                fields=["approval_date"],
+                name="parcel_unimplemented_approval",
+                condition=Q(kind=ParcelKind.UNSUPPLIED, expropriation_status=ExpropriationStatus.NOT_STARTED),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

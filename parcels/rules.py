@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
+from django.utils import timezone
 
 from landtrack.dates import full_years_end, full_years_passed_from, latest_start
 from landtrack.numbers import format_area
@@ -45,6 +46,11 @@ class Flag:
 
 def with_disposed_as_of(parcels, as_of):
     """Annotate ``disposed_as_of``: the area taken off each parcel by disposals dated on or before the date."""
+    if as_of >= timezone.localdate():
+        # No disposal is ever dated after today (Disposal.clean), so as of today or later every disposal
+        # counts, and that sum is the parcel's own disposed area, kept with each disposal write: no
+        # subquery per parcel on the default (today) reading of every list and flag.
+        return parcels.annotate(disposed_as_of=F("disposed_area_mu"))
     disposed = (
         Disposal.objects.filter(parcel_id=OuterRef("pk"), date__lte=as_of)
         .order_by()

@@ -42,15 +42,41 @@ def _reminder(kind, due, as_of, county, title, url):
     return Reminder(kind, due, (due - as_of).days, county.code, county.name, title, url)
 
 
+def _order(items):
+    items.sort(key=lambda item: (item.due, item.kind, item.county, item.title))
+    return items
+
+
 def reminders_for(user, as_of, horizon=HORIZON_DAYS):
     """The user's reminders as of a date, soonest (most overdue) first."""
     until = as_of + datetime.timedelta(days=horizon)
     items = []
     items += _milestone_reminders(user, as_of, until)
     items += _rectification_reminders(user, as_of, until)
-    items += _parcel_reminders(user, as_of, until)
-    items.sort(key=lambda item: (item.due, item.kind, item.county, item.title))
-    return items
+    items += _parcel_reminders(user, as_of, until)[0]
+    return _order(items)
+
+
+def reminder_panel(user, as_of, limit, horizon=HORIZON_DAYS):
+    """The soonest ``limit`` reminders and how many there are in all, for the dashboard's panel (a Panel).
+
+    The same reminders as :func:`reminders_for`, but the parcels' (the country has tens of thousands
+    overdue) are read only as far as the panel shows, soonest first, and otherwise counted.
+    """
+    until = as_of + datetime.timedelta(days=horizon)
+    items = _milestone_reminders(user, as_of, until) + _rectification_reminders(user, as_of, until)
+    parcel_items, parcel_count, capped = _parcel_reminders(user, as_of, until, limit=limit)
+    return Panel(_order(items + parcel_items)[:limit], len(items) + parcel_count, capped)
+
+
+@dataclass
+class Panel:
+    """The dashboard's reminders: the soonest few, how many in all, and whether that count stopped at
+    COUNT_CAP of a kind (then "more than" the total)."""
+
+    items: list
+    total: int
+    capped: bool
 
 
 def _milestone_reminders(user, as_of, until):
@@ -113,10 +139,43 @@ def _rectification_reminders(user, as_of, until):
     return items
 
 
-def _parcel_reminders(user, as_of, until):
-    items = []
+COUNT_CAP = 1000
+
+
+def _capped_count(queryset):
+    """How many rows, reading at most COUNT_CAP + 1 of them (the country has hundreds of thousands)."""
+    return len(queryset.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+
+
+def _soonest(queryset, date_field, limit):
+    """The rows of the ``limit`` earliest dates, ties at the last one included: the panel's soonest
+    ``limit`` can only come from these, however ties order. The last date is read first, through the
+    date's index, so that the rows are then one index range."""
+    dates = list(queryset.order_by(date_field).values_list(date_field, flat=True)[:limit])
+    if len(dates) < limit:
+        return queryset
+    return queryset.filter(**{f"{date_field}__lte": dates[-1]}).order_by(date_field)
+
+
+def _parcel_reminders(user, as_of, until, limit=None):
+    """Reminders of the parcels (planned dates, lapsing approvals, 令53 deadlines), how many there are,
+    and whether a count stopped at COUNT_CAP.
+
+    With ``limit``, planned dates and lapses are read soonest first and only ``limit`` of each (the
+    soonest ``limit`` of all can only come from those), and counted in the database.
+    """
+    items, count, capped = [], 0, False
     parcels = with_rule_facts(Parcel.objects.visible_to(user).select_related("county"), as_of)
     planned = parcels.filter(planned_date__lte=until, disposed_as_of__lt=F("area_mu"))
+    lapsing = parcels.filter(flag_filter("approval_lapsed", until))
+    if limit is not None:
+        # Counted up to COUNT_CAP each: "more than a thousand" is all a panel needs to say.
+        for queryset in (planned, lapsing):
+            found = _capped_count(queryset)
+            capped = capped or found > COUNT_CAP
+            count += min(found, COUNT_CAP)
+        planned = _soonest(planned, "planned_date", limit)
+        lapsing = _soonest(lapsing, "approval_date", limit)
     for parcel in planned:
         left = format_area(parcel.area_mu - parcel.disposed_as_of)
         items.append(
@@ -130,7 +189,6 @@ def _parcel_reminders(user, as_of, until):
             )
         )
     # Approvals that lapse within the horizon, or have lapsed.
-    lapsing = parcels.filter(flag_filter("approval_lapsed", until))
     for parcel in lapsing:
         lapse_from = full_years_passed_from(parcel.approval_date, 2)
         items.append(
@@ -168,4 +226,8 @@ def _parcel_reminders(user, as_of, until):
                         reverse("admin:parcels_parcel_change", args=[parcel.pk]),
                     )
                 )
-    return items
+                if limit is not None:
+                    count += 1
+    if limit is None:
+        count = len(items)
+    return items, count, capped

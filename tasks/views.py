@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import render
@@ -27,7 +28,7 @@ from .charts import completion_bar, completion_curve
 from .choices import KINDS_BY_CATEGORY, ProgressStatus
 from .models import CountyTask, RectificationItem
 from .progress import category_totals, task_progress, tasks_in_scope
-from .reminders import HORIZON_DAYS, reminders_for
+from .reminders import HORIZON_DAYS, reminder_panel, reminders_for
 
 STATUS_ORDER = {
     ProgressStatus.BEHIND: 0,
@@ -59,6 +60,7 @@ COLUMNS = [
 ]
 PENDING_LIMIT = 100
 PANEL_LIMIT = 12
+ROWS_PER_PAGE = 200
 
 
 class DashboardQuery(forms.Form):
@@ -126,21 +128,28 @@ def overview(request):
     view = _query(request, CountyTask.objects.visible_to(request.user))
     rows = task_progress(tasks_in_scope(request.user, year=view.year), view.as_of) if view.year else []
     rows.sort(key=SORT_KEYS[view.sort], reverse=view.descending)
-    for row in rows:
-        row.bar = completion_bar(row)
     counts = {status: sum(1 for row in rows if row.status == status) for status in ProgressStatus}
-    reminders = reminders_for(request.user, view.as_of)
+    # A city has a few dozen rows, the country thousands: the page shows ROWS_PER_PAGE of them, in the
+    # order chosen; the counts by status and the totals are over all of them.
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row.bar = completion_bar(row)
+    panel = reminder_panel(request.user, view.as_of, PANEL_LIMIT)
     return render(
         request,
         "dashboard/overview.html",
         {
             "view": view,
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
+            "page_query": f"?year={view.year or ''}&as_of={view.as_of:%Y-%m-%d}&sort={view.sort}"
+            f"&dir={'desc' if view.descending else 'asc'}",
             "totals": category_totals(rows),
             "columns": _column_links(view),
             "status_counts": [(ProgressStatus(status), counts[status]) for status in STATUS_ORDER],
-            "reminders": reminders[:PANEL_LIMIT],
-            "reminder_count": len(reminders),
+            "reminders": panel.items,
+            "reminder_count": panel.total,
+            "reminder_count_capped": panel.capped,
             "horizon": HORIZON_DAYS,
         },
     )

@@ -163,4 +163,18 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=("county", "kind"), name="parcel_count_unique"),
         ),
         migrations.RunPython(fill_totals, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="parcel",
+            index=models.Index(
+                condition=models.Q(("planned_date__isnull", False)), fields=["planned_date"], name="parcel_planned_date"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="parcel",
+            index=models.Index(
+                condition=models.Q(("expropriation_status", "not_started"), ("kind", "unsupplied")),
+                fields=["approval_date"],
+                name="parcel_unimplemented_approval",
+            ),
+        ),
     ]

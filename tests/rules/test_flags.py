@@ -159,3 +159,32 @@ def test_flags_do_not_add_queries_to_the_list(clerk, anze, django_assert_num_que
     with django_assert_num_queries(2):
         response = clerk.get("/api/v1/parcels/", {"flag": "idle_fee_due"})
     assert response.json()["count"] == 5
+
+
+def test_disposed_as_of_today_is_the_parcels_own_figure_and_earlier_dates_sum_the_disposals(regions):
+    """As of today every disposal counts (none is ever dated later), so the kept figure serves; as of an
+    earlier date only the disposals dated by then do."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from parcels import services
+    from parcels.models import Parcel
+    from parcels.rules import with_disposed_as_of
+    from tests.factories import ParcelFactory
+
+    today = timezone.localdate()
+    parcel = ParcelFactory(county=regions["141026"], code="AS-OF", area_mu=Decimal("10"))
+    services.disposal_record(parcel=parcel, method="supply_transfer", area_mu=Decimal("1.25"), date=today)
+    services.disposal_record(
+        parcel=parcel, method="supply_transfer", area_mu=Decimal("2.5"), date=today - datetime.timedelta(days=3)
+    )
+
+    def disposed(as_of):
+        return with_disposed_as_of(Parcel.objects.filter(pk=parcel.pk), as_of).get().disposed_as_of
+
+    assert disposed(today) == Decimal("3.75")
+    assert disposed(today + datetime.timedelta(days=30)) == Decimal("3.75")
+    assert disposed(today - datetime.timedelta(days=1)) == Decimal("2.5")
+    assert disposed(today - datetime.timedelta(days=4)) == Decimal("0")

@@ -122,3 +122,44 @@ def test_send_reminders_mails_each_office_and_the_city(demo, capsys):
 def test_send_reminders_refuses_a_bad_date(demo):
     with pytest.raises(CommandError, match="无效"):
         call_command("send_reminders", as_of="2022-02-30")
+
+
+def test_the_dashboard_panel_is_the_soonest_of_all_reminders_and_counts_them_all(regions, superuser, monkeypatch):
+    """The panel reads only as many parcels as it shows, soonest first: still exactly the head of the
+    full list, and the count of the full list."""
+    import datetime
+    from decimal import Decimal
+
+    from parcels import services
+    from tasks.reminders import reminder_panel, reminders_for
+    from tests.factories import ParcelFactory
+
+    anze, xiangning = regions["141026"], regions["141029"]
+    for number in range(9):  # planned dates passed, area left: 1–9 June 2024, in two counties
+        ParcelFactory(
+            county=anze if number % 2 else xiangning,
+            code=f"PL{number}",
+            planned_method="supply_transfer",
+            planned_date=datetime.date(2024, 6, 9 - number),
+        )
+    for number in range(6):  # approvals of 2022, nothing done: lapsed in 2024
+        ParcelFactory(
+            county=anze,
+            code=f"LA{number}",
+            expropriation_status="not_started",
+            approval_date=datetime.date(2022, 3, 1 + number),
+        )
+    done = ParcelFactory(county=anze, code="PL-DONE", planned_date=datetime.date(2024, 6, 1), area_mu=Decimal("2"))
+    services.disposal_record(parcel=done, method="supply_transfer", area_mu=Decimal("2"), date=datetime.date(2024, 5, 1))
+    as_of = datetime.date(2024, 6, 20)
+    everything = reminders_for(superuser, as_of)
+    assert len(everything) == 15  # 9 planned + 6 lapsed; the disposed-of parcel reminds of nothing
+    for limit in (1, 4, 7, 12, 20):
+        panel = reminder_panel(superuser, as_of, limit)
+        assert (panel.items, panel.total, panel.capped) == (everything[:limit], 15, False)
+    # Counting stops at COUNT_CAP of a kind: then the panel says "more than".
+    from tasks import reminders as module
+
+    monkeypatch.setattr(module, "COUNT_CAP", 4)
+    panel = reminder_panel(superuser, as_of, 3)
+    assert (panel.items, panel.total, panel.capped) == (everything[:3], 8, True)

@@ -152,9 +152,10 @@ def test_dashboard_query_counts_do_not_grow_with_counties(
         )
     # session, user, the user's region (header), task years, tasks, milestones, the disposed area (the
     # year totals: 2023 is a whole year), and the reminders panel: this year's tasks (none), their
-    # year totals and the days of this month not yet past, rectification items, planned parcels,
-    # lapsing approvals, idle-land procedures
-    with django_assert_num_queries(13):
+    # year totals and the days of this month not yet past, rectification items, planned parcels and
+    # lapsing approvals (each counted, its 12th-soonest date read, then the soonest read), idle-land
+    # procedures
+    with django_assert_num_queries(17):
         assert len(client.get("/dashboard/", {"year": 2023}).context["rows"]) == 1 + extra_counties
     # … and on a county page: the county, the town/unit breakdown (2) and the pending parcels
     with django_assert_num_queries(11):
@@ -190,3 +191,25 @@ def test_the_pace_forecast_on_the_county_page_worked_by_hand(signed_in):
 def test_the_county_page_links_its_rectification_list_at_the_same_date(signed_in):
     html = signed_in(Role.COUNTY_OFFICE, "141029").get("/dashboard/141029/", {"as_of": "2022-10-01"}).content
     assert b'href="/dashboard/141029/rectifications/?as_of=2022-10-01"' in html
+
+
+def test_the_overview_pages_its_rows_but_counts_and_totals_all_of_them(signed_in, monkeypatch):
+    from tasks import views
+
+    monkeypatch.setattr(views, "ROWS_PER_PAGE", 4)
+    client = signed_in(Role.CITY_BUREAU, "141000")
+    for code in ("141002", "141021", "141022", "141023", "141024"):
+        task_services.task_create(
+            county=Region.objects.get(code=code), year=2023, category="both", target_area_mu=Decimal("10")
+        )
+    first = client.get("/dashboard/", {"year": 2023, "sort": "county", "dir": "asc"}).context
+    second = client.get("/dashboard/", {"year": 2023, "sort": "county", "dir": "asc", "page": 2}).context
+    # 尧都 141002, 曲沃 141021, 翼城 141022, 襄汾 141023 | 洪洞 141024, 安泽 141026
+    assert [row.task.county.code for row in first["rows"]] == ["141002", "141021", "141022", "141023"]
+    assert [row.task.county.code for row in second["rows"]] == ["141024", "141026"]
+    assert sum(count for _, count in first["status_counts"]) == 6
+    # Five new tasks of 10 亩 and the 安泽 task of 60 亩: 110 亩 on every page.
+    assert [total["target_area_mu"] for total in first["totals"]] == [Decimal("110")]
+    assert first["totals"] == second["totals"]
+    page = client.get("/dashboard/", {"year": 2023, "sort": "county", "dir": "asc"}).content.decode()
+    assert "第 1/2 页" in page and "page=2" in page and "下一页" in page
