@@ -11,6 +11,12 @@ class CountyTaskForm(VersionedForm):
         model = CountyTask
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The milestone inline checks the set against the period, and the admin saves both through
+        # tasks.services.task_save.
+        self.instance.milestones_checked_as_set = True
+
 
 class RectificationItemForm(VersionedForm):
     class Meta:
@@ -24,6 +30,12 @@ class RectificationItemForm(VersionedForm):
 
 class MilestoneInlineFormSet(forms.BaseInlineFormSet):
     """Checks a task's milestones as a set: rates rising with dates, the last at 100 %."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # Rows are judged together in clean(), not one by one against the stored set.
+        form.instance.checked_as_set = True
+        return form
 
     def milestone_pairs(self):
         pairs = []

@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -30,6 +30,7 @@ __all__ = [
     "Milestone",
     "RectificationItem",
     "milestone_set_errors",
+    "milestone_set_problems",
 ]
 
 HUNDRED = Decimal("100")
@@ -206,8 +207,23 @@ class CountyTask(ValidatedModel):
             ),
         ]
 
+    # Set by writers that check and write the task's milestones as one set (tasks.services.task_save,
+    # the admin's task form). Without it, as in the shell, a new task gets the notice's default
+    # milestones on save, and a changed period is checked against the stored milestones.
+    milestones_checked_as_set = False
+
     def __str__(self):
         return self.name or f"{self.county}{self.year}年度{self.get_category_display()}任务"
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if adding and not self.milestones_checked_as_set:
+                for due, rate in self.default_milestones():
+                    milestone = Milestone(task=self, due=due, target_rate=rate)
+                    milestone.checked_as_set = True  # the defaults were checked against the period in clean()
+                    milestone.save()
 
     def clean_fields(self, exclude=None):
         if self.year and isinstance(self.year, int) and 2000 <= self.year <= 2100:
@@ -248,8 +264,27 @@ class CountyTask(ValidatedModel):
                 errors["category"] = (
                     "同一县同一年度不能既有“批而未用”任务又有单项任务，否则处置面积会重复计算。"
                 )
+        if not self.milestones_checked_as_set and "end_date" not in errors:
+            self._clean_period_against_milestones(errors)
         if errors:
             raise ValidationError(errors)
+
+    def _clean_period_against_milestones(self, errors):
+        """The period must hold the milestones: the stored ones, or the defaults a new task will get."""
+        if not (isinstance(self.start_date, datetime.date) and isinstance(self.end_date, datetime.date)):
+            return
+        if self._state.adding:
+            if not (isinstance(self.year, int) and 2000 <= self.year <= 2100):
+                return
+            dues = [due for due, _ in self.default_milestones()]
+            why = "（未给出时间节点的新任务按 5月31日、6月30日、9月30日、11月30日 设置节点）"
+        else:
+            dues = list(self.milestones.values_list("due", flat=True))
+            why = ""
+        if dues and min(dues) < self.start_date:
+            errors["start_date"] = f"任务期开始不能晚于时间节点 {min(dues):%Y-%m-%d}{why}。"
+        if dues and max(dues) > self.end_date:
+            errors["end_date"] = f"任务期结束不能早于时间节点 {max(dues):%Y-%m-%d}{why}。"
 
     def default_milestones(self):
         """The notice's 25/50/85/100 % at 31 May, 30 June, 30 Sept and 30 Nov of the task's year."""
@@ -258,30 +293,49 @@ class CountyTask(ValidatedModel):
         ]
 
 
-def milestone_set_errors(milestones, start_date=None, end_date=None):
-    """Chinese messages for a whole set of ``(due, target_rate)`` pairs; empty when the set is valid.
+def milestone_set_problems(milestones, start_date=None, end_date=None):
+    """``(field, Chinese message)`` for each way a set of ``(due, target_rate)`` pairs breaks the rules.
 
-    Rates must rise with the due dates and the last must be 100 %.
+    Rates must rise with the due dates, the last must be 100 % and every date must fall inside the task
+    period. Empty when the set is valid.
     """
-    errors = []
     if not milestones:
-        return ["至少需要一个节点。"]
+        return [("due", "至少需要一个节点。")]
+    problems = []
     dues = [due for due, _ in milestones]
     if len(set(dues)) != len(dues):
-        errors.append("节点日期不能重复。")
+        problems.append(("due", "节点日期不能重复。"))
     ordered = sorted(milestones, key=lambda pair: pair[0])
     for (due_a, rate_a), (due_b, rate_b) in zip(ordered, ordered[1:], strict=False):
         if due_a != due_b and rate_b <= rate_a:
-            errors.append(
-                f"节点目标应随日期递增：{due_b:%Y-%m-%d} 的 {rate_b}% 不高于 {due_a:%Y-%m-%d} 的 {rate_a}%。"
+            problems.append(
+                (
+                    "target_rate",
+                    f"节点目标应随日期递增：{due_b:%Y-%m-%d} 的 {rate_b}% 不高于 {due_a:%Y-%m-%d} 的 {rate_a}%。",
+                )
             )
     if ordered[-1][1] != HUNDRED:
-        errors.append(f"最后一个节点（{ordered[-1][0]:%Y-%m-%d}）的目标应为 100%。")
+        problems.append(("target_rate", f"最后一个节点（{ordered[-1][0]:%Y-%m-%d}）的目标应为 100%。"))
     for due, _ in ordered:
         if start_date and end_date and not (start_date <= due <= end_date):
-            errors.append(
-                f"节点日期 {due:%Y-%m-%d} 不在任务期 {start_date:%Y-%m-%d} 至 {end_date:%Y-%m-%d} 内。"
+            problems.append(
+                (
+                    "due",
+                    f"节点日期 {due:%Y-%m-%d} 不在任务期 {start_date:%Y-%m-%d} 至 {end_date:%Y-%m-%d} 内。",
+                )
             )
+    return problems
+
+
+def milestone_set_errors(milestones, start_date=None, end_date=None):
+    """Chinese messages for a whole set of ``(due, target_rate)`` pairs; empty when the set is valid."""
+    return [message for _, message in milestone_set_problems(milestones, start_date, end_date)]
+
+
+def _by_field(problems):
+    errors = {}
+    for field, message in problems:
+        errors.setdefault(field, []).append(message)
     return errors
 
 
@@ -321,8 +375,51 @@ class Milestone(ValidatedModel):
             ),
         ]
 
+    # The rules bind the set, not one row: rates rise with the dates, the last is 100 %, every date lies
+    # in the task period. Writers of a whole set (tasks.services.task_save, the admin's milestone inline)
+    # check it at once with milestone_set_errors and set this on each row they write; a row saved or
+    # deleted on its own (the shell) is judged against the task's stored milestones, so the stored set
+    # is valid after every single-row change too.
+    checked_as_set = False
+
     def __str__(self):
         return f"{self.due:%Y-%m-%d} 完成 {self.target_rate}%"
+
+    def clean(self):
+        if self.checked_as_set or not self.task_id:
+            return
+        if not isinstance(self.due, datetime.date) or not isinstance(self.target_rate, Decimal):
+            return  # the field itself is reported by clean_fields
+        others = list(
+            Milestone.objects.filter(task_id=self.task_id)
+            .exclude(pk=self.pk)
+            .values_list("due", "target_rate")
+        )
+        if any(due == self.due for due, _ in others):
+            return  # a repeated date is reported by milestone_due_unique_per_task
+        task = self.task
+        problems = milestone_set_problems(
+            [*others, (self.due, self.target_rate)], task.start_date, task.end_date
+        )
+        if problems:
+            raise ValidationError(_by_field(problems))
+
+    def delete(self, *args, **kwargs):
+        if not self.checked_as_set:
+            rest = list(
+                Milestone.objects.filter(task_id=self.task_id)
+                .exclude(pk=self.pk)
+                .values_list("due", "target_rate")
+            )
+            if not rest:
+                raise ValidationError("任务至少需要一个时间节点；撤销任务请删除任务本身。")
+            task = self.task
+            problems = milestone_set_problems(rest, task.start_date, task.end_date)
+            if problems:
+                raise ValidationError(
+                    [f"删除 {self.due:%Y-%m-%d} 的节点后：{message}" for _, message in problems]
+                )
+        return super().delete(*args, **kwargs)
 
 
 class RectificationItemQuerySet(ScopedQuerySet):

@@ -20,6 +20,8 @@ def task_save(*, task, milestones=None, user=None, expected_version=None):
     25/50/85/100 % defaults. The whole set is checked before anything is written.
     """
     creating = task.pk is None
+    # This service checks the milestones as one set below, and writes them itself.
+    task.milestones_checked_as_set = True
     if not creating:
         task.version = lock_version(CountyTask, task.pk, expected_version) + 1
     task.full_clean()
@@ -42,8 +44,10 @@ def task_save(*, task, milestones=None, user=None, expected_version=None):
 
 
 def _replace_milestones(task, milestones, user):
+    """Write the checked set row by row: rows in between may break the set, so each is marked checked."""
     wanted = dict(milestones)
     for milestone in list(task.milestones.all()):
+        milestone.checked_as_set = True
         if milestone.due not in wanted:
             attribute_to(milestone, user)
             milestone.delete()
@@ -54,7 +58,9 @@ def _replace_milestones(task, milestones, user):
         else:
             wanted.pop(milestone.due)
     for due, rate in sorted(wanted.items()):
-        attribute_to(Milestone(task=task, due=due, target_rate=rate), user).save()
+        milestone = Milestone(task=task, due=due, target_rate=rate)
+        milestone.checked_as_set = True
+        attribute_to(milestone, user).save()
 
 
 def task_create(*, user=None, milestones=None, **fields):
@@ -67,6 +73,7 @@ def task_delete(*, task, user=None, expected_version=None):
     """Withdraw a task assigned by mistake, with its milestones."""
     lock_version(CountyTask, task.pk, expected_version)
     for milestone in task.milestones.all():
+        milestone.checked_as_set = True  # the whole set goes with the task
         attribute_to(milestone, user).delete()
     attribute_to(task, user).delete()
 

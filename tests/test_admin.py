@@ -235,3 +235,36 @@ def test_task_milestones_that_fall_are_refused_in_the_admin(admin_client_demo):
     assert response.status_code == 200
     assert "不高于" in response.content.decode()
     assert database_snapshot() == before
+
+
+def test_task_milestones_that_cross_while_being_changed_are_saved_as_a_set_in_the_admin(admin_client_demo):
+    # 30 June 50 → 90 is above the stored 85 at 30 Sept until that row becomes 95: the inline is judged as a
+    # set, not row by row against the stored milestones.
+    from tasks.models import CountyTask
+
+    task = CountyTask.objects.get(county__code="141029", year=2022)
+    url = reverse("admin:tasks_countytask_change", args=[task.pk])
+    response = admin_client_demo.get(url)
+    data = admin_form_data(response, **{"milestones-1-target_rate": "90", "milestones-2-target_rate": "95"})
+    response = admin_client_demo.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert list(task.milestones.values_list("target_rate", flat=True)) == [
+        Decimal("25.00"),
+        Decimal("90.00"),
+        Decimal("95.00"),
+        Decimal("100.00"),
+    ]
+
+
+def test_a_task_period_and_its_last_milestone_moved_together_in_the_admin(admin_client_demo):
+    from tasks.models import CountyTask
+
+    task = CountyTask.objects.get(county__code="141029", year=2022)
+    url = reverse("admin:tasks_countytask_change", args=[task.pk])
+    response = admin_client_demo.get(url)
+    data = admin_form_data(response, end_date="2022-10-31", **{"milestones-3-due": "2022-10-31"})
+    response = admin_client_demo.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    task.refresh_from_db()
+    assert task.end_date == datetime.date(2022, 10, 31)
+    assert task.milestones.last().due == datetime.date(2022, 10, 31)

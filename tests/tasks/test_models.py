@@ -4,10 +4,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from tasks import services
-from tasks.models import CountyTask, RectificationItem
-from tests.helpers import refused
+from tasks.models import CountyTask, Milestone, RectificationItem
+from tests.helpers import database_snapshot, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,133 @@ def test_an_item_past_its_deadline_and_not_done_is_overdue(xiangning):
     item.status, item.completed_date = "done", D(2022, 9, 20)
     services.rectification_save(item=item)
     assert not item.is_overdue(D(2022, 10, 1))
+
+
+# A milestone saved or deleted on its own, as in the shell, is judged against its task's other milestones:
+# the set stays valid after every single change. The task here has 25/50/85/100 % at 31 May, 30 June,
+# 30 Sept and 30 Nov 2023 (the defaults).
+
+
+def test_a_single_milestone_that_falls_below_an_earlier_one_is_refused_in_the_shell(anze):
+    task = make_task(anze)
+    september = task.milestones.get(due=D(2023, 9, 30))
+    september.target_rate = Decimal("45")  # below 50 % at 30 June
+    with refused("target_rate", "2023-09-30 的 45% 不高于 2023-06-30 的 50.00%"):
+        september.save()
+
+
+def test_a_single_milestone_above_a_later_one_is_refused_in_the_shell(anze):
+    task = make_task(anze)
+    june = task.milestones.get(due=D(2023, 6, 30))
+    june.target_rate = Decimal("90")  # above 85 % at 30 Sept
+    with refused("target_rate", "2023-09-30 的 85.00% 不高于 2023-06-30 的 90%"):
+        june.save()
+
+
+def test_lowering_the_last_milestone_below_100_is_refused_in_the_shell(anze):
+    task = make_task(anze)
+    november = task.milestones.get(due=D(2023, 11, 30))
+    november.target_rate = Decimal("95")
+    with refused("target_rate", "最后一个节点（2023-11-30）的目标应为 100%"):
+        november.save()
+
+
+def test_a_new_milestone_after_the_100_percent_one_is_refused_in_the_shell(anze):
+    task = make_task(anze)
+    with refused("target_rate", "2023-12-15 的 100% 不高于 2023-11-30 的 100.00%"):
+        Milestone(task=task, due=D(2023, 12, 15), target_rate=Decimal("100")).save()
+
+
+def test_a_new_milestone_outside_the_task_period_is_refused_in_the_shell(anze):
+    task = make_task(anze)
+    with refused("due", "不在任务期 2023-01-01 至 2023-12-31 内"):
+        Milestone(task=task, due=D(2022, 12, 31), target_rate=Decimal("10")).save()
+
+
+def test_a_milestone_that_fits_between_its_neighbours_is_saved_in_the_shell(anze):
+    task = make_task(anze)
+    Milestone(task=task, due=D(2023, 8, 31), target_rate=Decimal("70")).save()  # 50 < 70 < 85
+    assert list(task.milestones.values_list("target_rate", flat=True)) == [
+        Decimal("25.00"),
+        Decimal("50.00"),
+        Decimal("70.00"),
+        Decimal("85.00"),
+        Decimal("100.00"),
+    ]
+
+
+def test_deleting_the_100_percent_milestone_alone_is_refused_in_the_shell(anze):
+    task = make_task(anze)
+    before = database_snapshot()
+    with pytest.raises(
+        ValidationError, match="删除 2023-11-30 的节点后：最后一个节点（2023-09-30）的目标应为 100%"
+    ):
+        task.milestones.get(due=D(2023, 11, 30)).delete()
+    assert database_snapshot() == before
+
+
+def test_deleting_a_tasks_only_milestone_is_refused_in_the_shell(anze):
+    task = make_task(anze, milestones=[(D(2023, 11, 30), Decimal("100"))])
+    before = database_snapshot()
+    with pytest.raises(ValidationError, match="任务至少需要一个时间节点"):
+        task.milestones.get().delete()
+    assert database_snapshot() == before
+
+
+def test_deleting_a_middle_milestone_in_the_shell_leaves_a_valid_set(anze):
+    task = make_task(anze)
+    task.milestones.get(due=D(2023, 6, 30)).delete()
+    assert list(task.milestones.values_list("target_rate", flat=True)) == [
+        Decimal("25.00"),
+        Decimal("85.00"),
+        Decimal("100.00"),
+    ]
+
+
+def test_the_service_replaces_a_set_whose_rows_cross_on_the_way(anze):
+    # 50 → 90 at 30 June is above the stored 85 at 30 Sept until that row becomes 95: as a set it is valid.
+    task = make_task(anze)
+    services.task_save(
+        task=task,
+        milestones=[
+            (D(2023, 5, 31), Decimal("25")),
+            (D(2023, 6, 30), Decimal("90")),
+            (D(2023, 9, 30), Decimal("95")),
+            (D(2023, 11, 30), Decimal("100")),
+        ],
+    )
+    assert list(task.milestones.values_list("target_rate", flat=True)) == [
+        Decimal("25.00"),
+        Decimal("90.00"),
+        Decimal("95.00"),
+        Decimal("100.00"),
+    ]
+
+
+def test_a_task_created_in_the_shell_gets_the_notices_default_milestones(anze):
+    task = CountyTask.objects.create(county=anze, year=2024, category="idle", target_area_mu=Decimal("12"))
+    assert list(task.milestones.values_list("due", "target_rate")) == [
+        (D(2024, 5, 31), Decimal("25.00")),
+        (D(2024, 6, 30), Decimal("50.00")),
+        (D(2024, 9, 30), Decimal("85.00")),
+        (D(2024, 11, 30), Decimal("100.00")),
+    ]
+
+
+def test_a_shell_task_whose_period_cannot_hold_the_default_milestones_is_refused(anze):
+    with refused("start_date", "任务期开始不能晚于时间节点 2024-05-31"):
+        CountyTask.objects.create(
+            county=anze,
+            year=2024,
+            category="idle",
+            target_area_mu=Decimal("12"),
+            start_date=D(2024, 6, 1),
+        )
+
+
+def test_shortening_a_tasks_period_past_its_milestones_is_refused_in_the_shell(anze):
+    task = make_task(anze)
+    task = CountyTask.objects.get(pk=task.pk)  # as the shell would read it
+    task.end_date = D(2023, 10, 31)
+    with refused("end_date", "任务期结束不能早于时间节点 2023-11-30"):
+        task.save()
