@@ -1,4 +1,6 @@
 import datetime
+import functools
+import operator
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -72,6 +74,14 @@ def not_before_1949(value):
 
 def is_blank(value):
     return value is None or value == ""
+
+
+def methods_fit_kind(field):
+    """The condition that ``field`` holds a disposal method of the row's ``kind`` (METHODS_BY_KIND)."""
+    return functools.reduce(
+        operator.or_,
+        (Q(kind=kind, **{f"{field}__in": [str(m) for m in methods]}) for kind, methods in METHODS_BY_KIND.items()),
+    )
 
 
 class ParcelQuerySet(ScopedQuerySet):
@@ -265,6 +275,17 @@ class Parcel(ValidatedModel):
                 condition=Q(government_cause="") | Q(idle_cause=IdleCause.GOVERNMENT),
                 name="parcel_government_cause_needs_government",
                 violation_error_message="只有政府原因造成的闲置才填写政府原因具体情形。",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_method="") | methods_fit_kind("planned_method"),
+                name="parcel_planned_method_fits_kind",
+                violation_error_message="拟处置方式与地块类型不符。",
+            ),
+            models.CheckConstraint(
+                condition=Q(center_lng__isnull=True, center_lat__isnull=True)
+                | Q(center_lng__isnull=False, center_lat__isnull=False),
+                name="parcel_centre_point_complete",
+                violation_error_message="中心点经度和纬度应同时填写。",
             ),
         ]
 
@@ -465,7 +486,8 @@ class Disposal(ValidatedModel):
         indexes = [
             models.Index(fields=["parcel", "date"], name="disposal_parcel_date"),
             # The disposals of a few days, for every county at once (parcels.rollup): index-only on PostgreSQL.
-            models.Index(fields=["date"], include=["county", "kind", "area_mu"], name="disposal_date"),
+            # Key columns rather than INCLUDE, which SQLite does not have.
+            models.Index(fields=["date", "county", "kind", "area_mu"], name="disposal_date"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -477,6 +499,12 @@ class Disposal(ValidatedModel):
                 condition=Q(method__in=DisposalMethod.values),
                 name="disposal_method_valid",
                 violation_error_message="处置方式无效。",
+            ),
+            # On the copy of the parcel's kind: the database refuses what clean() reports on ``method``.
+            models.CheckConstraint(
+                condition=methods_fit_kind("method"),
+                name="disposal_method_fits_kind",
+                violation_error_message="处置方式与地块类型不符。",
             ),
         ]
 

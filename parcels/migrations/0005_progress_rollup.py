@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="disposal",
-            index=models.Index(fields=["date"], include=("county", "kind", "area_mu"), name="disposal_date"),
+            index=models.Index(fields=["date", "county", "kind", "area_mu"], name="disposal_date"),
         ),
         migrations.CreateModel(
             name="DisposalYearTotal",
