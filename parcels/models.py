@@ -80,7 +80,10 @@ def methods_fit_kind(field):
     """The condition that ``field`` holds a disposal method of the row's ``kind`` (METHODS_BY_KIND)."""
     return functools.reduce(
         operator.or_,
-        (Q(kind=kind, **{f"{field}__in": [str(m) for m in methods]}) for kind, methods in METHODS_BY_KIND.items()),
+        (
+            Q(kind=kind, **{f"{field}__in": [str(m) for m in methods]})
+            for kind, methods in METHODS_BY_KIND.items()
+        ),
     )
 
 

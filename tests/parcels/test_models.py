@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from parcels import services
-from parcels.models import Parcel
+from parcels.models import Disposal, Parcel
 from tests.factories import IdleParcelFactory, ParcelFactory
 from tests.helpers import refused
 
@@ -192,3 +192,21 @@ class TestDatabaseConstraints:
         parcel = ParcelFactory(county=anze, code="X1")
         with pytest.raises(IntegrityError), transaction.atomic():
             Parcel.objects.bulk_create([ParcelFactory.build(county=anze, code=parcel.code)])
+
+    def test_database_refuses_a_planned_method_of_the_other_kind(self, anze):
+        parcel = ParcelFactory(county=anze, planned_method="supply_transfer")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Parcel.objects.filter(pk=parcel.pk).update(planned_method="free_recovery")
+
+    def test_database_refuses_half_a_centre_point(self, anze):
+        parcel = ParcelFactory(county=anze, center_lng=Decimal("112.25"), center_lat=Decimal("36.15"))
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Parcel.objects.filter(pk=parcel.pk).update(center_lat=None)
+
+    def test_database_refuses_a_disposal_method_of_the_other_kind(self, anze):
+        parcel = ParcelFactory(county=anze)
+        disposal = services.disposal_record(
+            parcel=parcel, method="supply_transfer", area_mu=Decimal("1"), date=datetime.date(2022, 5, 10)
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Disposal.objects.filter(pk=disposal.pk).update(method="construction_started")
