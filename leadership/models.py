@@ -199,6 +199,13 @@ class GroupMember(ValidatedModel):
         verbose_name = "领导小组成员"
         verbose_name_plural = "领导小组成员"
         ordering = ["group", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name="", title=""),
+                name="group_member_has_name_or_title",
+                violation_error_message="姓名和职务至少填写一项。",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_role_display()} {self.name or self.title}"

@@ -81,6 +81,15 @@ class Campaign(ValidatedModel):
         verbose_name = "专项行动"
         verbose_name_plural = "专项行动"
         ordering = ["-year", "region__code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope_start_year__isnull=True)
+                | Q(scope_end_year__isnull=True)
+                | Q(scope_start_year__lte=F("scope_end_year")),
+                name="campaign_scope_years_ordered",
+                violation_error_message="清理范围截止年不能早于起始年。",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -508,6 +517,11 @@ class RectificationItem(ValidatedModel):
                 condition=~Q(status=RectificationStatus.CLOSED) | ~Q(evidence=""),
                 name="rectification_closed_has_evidence",
                 violation_error_message="销号必须注明佐证材料。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=FINISHED_RECTIFICATION) | Q(completed_date__isnull=True),
+                name="rectification_unfinished_has_no_date",
+                violation_error_message="未完成的事项不填写完成日期。",
             ),
         ]
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from leadership.models import GroupMember, LeadershipGroup, Region, Unit, User
 from tests.helpers import refused
@@ -41,6 +42,13 @@ def test_a_member_needs_a_name_or_a_title_and_a_unit_of_the_groups_county(region
     other = Unit.objects.create(region=regions["141026"], name="安泽县某局")
     with refused("unit", "所在区划"):
         GroupMember.objects.create(group=group, role="member", name="某人", unit=other)
+
+
+def test_the_database_refuses_a_member_without_name_or_title(regions):
+    group = LeadershipGroup.objects.create(region=regions["141029"], name="领导小组")
+    member = GroupMember.objects.create(group=group, role="member", name="袁亚萍")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        GroupMember.objects.filter(pk=member.pk).update(name="")
 
 
 @pytest.mark.parametrize(

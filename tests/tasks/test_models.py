@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from tasks import services
-from tasks.models import CountyTask, Milestone, RectificationItem
+from tasks.models import Campaign, CountyTask, Milestone, RectificationItem
 from tests.helpers import database_snapshot, refused
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +251,31 @@ def test_shortening_a_tasks_period_past_its_milestones_is_refused_in_the_shell(a
     task.end_date = D(2023, 10, 31)
     with refused("end_date", "任务期结束不能早于时间节点 2023-11-30"):
         task.save()
+
+
+def test_a_campaigns_scope_cannot_end_before_it_starts(anze):
+    campaign = Campaign(region=anze, year=2023, name="专项行动", scope_start_year=2009, scope_end_year=2008)
+    with refused("scope_end_year", "不能早于起始年"):
+        campaign.save()
+
+
+def test_the_database_refuses_a_campaign_scope_ending_before_it_starts(anze):
+    campaign = Campaign.objects.create(
+        region=anze, year=2023, name="专项行动", scope_start_year=2009, scope_end_year=2022
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Campaign.objects.filter(pk=campaign.pk).update(scope_end_year=2008)
+
+
+def test_an_unfinished_item_has_no_completed_date(xiangning):
+    item = RectificationItem(
+        county=xiangning, title="整改", status="in_progress", completed_date=D(2022, 9, 20)
+    )
+    with refused("completed_date", "未完成的事项不填写完成日期"):
+        services.rectification_save(item=item)
+
+
+def test_the_database_refuses_a_completed_date_on_an_unfinished_item(xiangning):
+    item = services.rectification_save(item=RectificationItem(county=xiangning, title="整改"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RectificationItem.objects.filter(pk=item.pk).update(completed_date=D(2022, 9, 20))
