@@ -46,9 +46,68 @@ PAGES = [
 ]
 
 
+# Admin pages of what the demo does not hold (tokens, sign-in records, supply records): three rows each
+# (admin_extra_rows). The sign-in records' lists also read their date hierarchy and filter choices.
+PAGES += [
+    ("leadership_user_change", ("leadership.User", {"username": "demo_2"}), 9),
+    ("authtoken_tokenproxy_changelist", None, 5),
+    ("authtoken_tokenproxy_add", None, 4),
+    ("authtoken_tokenproxy_change", ("authtoken.TokenProxy", {"user__username": "demo_2"}), 6),
+    ("axes_accessattempt_changelist", None, 8),
+    ("axes_accessattempt_change", ("axes.AccessAttempt", {"username": "demo_2"}), 5),
+    ("axes_accesslog_changelist", None, 8),
+    ("axes_accesslog_change", ("axes.AccessLog", {"username": "demo_2"}), 4),
+    ("axes_accessfailurelog_changelist", None, 8),
+    ("axes_accessfailurelog_change", ("axes.AccessFailureLog", {"username": "demo_2"}), 4),
+    ("parcels_supplyrecord_changelist", None, 7),
+    ("parcels_supplyrecord_change", ("parcels.SupplyRecord", {"supervision_number": "1410292022B00002"}), 6),
+]
+
+# Models whose rows come from elsewhere (reference data, the monitoring system, sign-in records): no add page.
+NO_ADD_PAGE = [
+    "leadership_region_add",
+    "parcels_supplyrecord_add",
+    "axes_accessattempt_add",
+    "axes_accesslog_add",
+    "axes_accessfailurelog_add",
+]
+
+
+@pytest.fixture
+def admin_extra_rows(demo):
+    """Three rows of each admin-listed model the demo does not hold."""
+    import datetime as dt
+
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from parcels.models import SupplyRecord
+
+    now = timezone.now()
+    for number in range(1, 4):
+        user = UserFactory(username=f"demo_{number}")
+        Token.objects.create(user=user)
+        seen = dict(user_agent="Mozilla/5.0", ip_address=f"10.0.0.{number}", username=user.username)
+        seen.update(http_accept="text/html", path_info="/admin/login/")
+        AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=number)
+        AccessLog.objects.create(**seen, attempt_time=now)
+        AccessFailureLog.objects.create(**seen, attempt_time=now, locked_out=False)
+        SupplyRecord.objects.create(
+            county=Parcel.objects.filter(county__code="141029").first().county,
+            supervision_number=f"1410292022B0000{number}",
+            project_name=f"（示例）供地项目{number}",
+            land_user="（示例）某公司",
+            supply_method="transfer",
+            area_ha=Decimal("1.2000"),
+            contract_date=dt.date(2022, 3, number),
+            agreed_start_date=dt.date(2022, 9, number),
+        )
+
+
 @pytest.mark.parametrize("name, lookup, queries", PAGES, ids=[page[0] for page in PAGES])
 def test_admin_page_loads_in_chinese_with_a_pinned_query_count(
-    admin_client_demo, django_assert_num_queries, name, lookup, queries
+    admin_client_demo, admin_extra_rows, django_assert_num_queries, name, lookup, queries
 ):
     from django.apps import apps
 
@@ -61,6 +120,29 @@ def test_admin_page_loads_in_chinese_with_a_pinned_query_count(
         response = admin_client_demo.get(url)
     assert response.status_code == 200
     assert 'lang="zh-hans"' in response.content.decode()
+
+
+@pytest.mark.parametrize("name", NO_ADD_PAGE)
+def test_models_filled_from_elsewhere_have_no_add_page(admin_client_demo, name):
+    assert admin_client_demo.get(reverse(f"admin:{name}")).status_code == 403
+
+
+def test_every_page_of_every_registered_model_admin_has_a_pinned_query_count(rf, superuser):
+    from django.contrib import admin
+
+    request = rf.get("/admin/")
+    request.user = superuser
+    expected = set()
+    for model, model_admin in admin.site._registry.items():
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        expected |= {f"{prefix}_changelist", f"{prefix}_change"}
+        if model_admin.has_add_permission(request):
+            expected.add(f"{prefix}_add")
+    pinned = {f"admin:{name}" for name, _, _ in PAGES}
+    refused_adds = {f"admin:{name}" for name in NO_ADD_PAGE}
+    assert expected - pinned == set()
+    assert pinned - expected == set()
+    assert refused_adds & expected == set()
 
 
 def test_parcel_changelist_queries_do_not_grow_with_rows(
