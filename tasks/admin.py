@@ -168,5 +168,6 @@ class RectificationItemAdmin(LandTrackAdmin):
         services.rectification_save(
             item=obj,
             user=request.user,
+            responsible_units=form.cleaned_data.get("responsible_units"),
             expected_version=form.cleaned_data.get("expected_version") if change else None,
         )

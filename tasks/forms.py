@@ -27,6 +27,17 @@ class RectificationItemForm(VersionedForm):
             "evidence": forms.Textarea(attrs={"rows": 2}),
         }
 
+    def clean(self):
+        cleaned = super().clean()
+        county, units = cleaned.get("county"), cleaned.get("responsible_units")
+        if county is not None and units is not None:
+            foreign = [unit.name for unit in units if unit.region_id != county.pk]
+            if foreign:
+                self.add_error(
+                    "responsible_units", f"责任单位应属于本县，{'、'.join(foreign)}不属于{county.name}。"
+                )
+        return cleaned
+
 
 class MilestoneInlineFormSet(forms.BaseInlineFormSet):
     """Checks a task's milestones as a set: rates rising with dates, the last at 100 %."""

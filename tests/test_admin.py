@@ -350,3 +350,21 @@ def test_a_task_period_and_its_last_milestone_moved_together_in_the_admin(admin_
     task.refresh_from_db()
     assert task.end_date == datetime.date(2022, 10, 31)
     assert task.milestones.last().due == datetime.date(2022, 10, 31)
+
+
+def test_a_responsible_unit_of_another_county_is_refused_next_to_the_field(admin_client_demo):
+    from leadership.models import Unit
+    from tasks.models import RectificationItem
+
+    item = RectificationItem.objects.get(section="二、（二）2")
+    url = reverse("admin:tasks_rectificationitem_change", args=[item.pk])
+    response = admin_client_demo.get(url)
+    anze_bureau = Unit.objects.get(name="安泽县自然资源局")
+    before = database_snapshot()
+    data = admin_form_data(response, responsible_units=[*item.responsible_units.all(), anze_bureau])
+    response = admin_client_demo.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["responsible_units"] == [
+        "责任单位应属于本县，安泽县自然资源局不属于乡宁县。"
+    ]
+    assert database_snapshot() == before
