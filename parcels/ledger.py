@@ -54,6 +54,7 @@ from .models import Disposal, Parcel
 __all__ = [
     "XLSX_CONTENT_TYPE",
     "MAX_FILE_BYTES",
+    "open_xlsx",
     "MAX_ROWS",
     "COLUMNS",
     "Column",
@@ -496,48 +497,58 @@ def upload_too_large(request):
     return too_large_message(length) if length > MAX_FILE_BYTES + 64 * 1024 else None
 
 
+def open_xlsx(source, error, *, what="台账"):
+    """The read-only workbook of an uploaded .xlsx, after checks that keep untrusted bytes harmless.
+
+    Size (at most MAX_FILE_BYTES, not empty), the format (an .xlsx zip, not an old .xls or anything
+    else), and the unpacked size (no zip bomb). ``error`` is the exception raised with a Chinese
+    message; ``what`` names what the file should have been. The caller closes the workbook.
+    """
+    size = _file_size(source)
+    if size > MAX_FILE_BYTES:
+        raise error(too_large_message(size))
+    if size == 0:
+        raise error("文件是空的。")
+    source.seek(0)
+    head = source.read(8)
+    source.seek(0)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise error(
+            "这是旧版 Excel（.xls）文件或加密的工作簿；请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx），取消密码后再导入。"
+        )
+    if not head.startswith(b"PK"):
+        raise error(NOT_XLSX)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        raise error(NOT_XLSX) from None
+    if "[Content_Types].xml" not in {member.filename for member in members}:
+        raise error(NOT_XLSX)
+    if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+        raise error(
+            f"文件解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，不像是一份{what}；请只保留{what}工作表后再导入。"
+        )
+    source.seek(0)
+    with warnings.catch_warnings():
+        # openpyxl warns about features it drops (extensions, styles); none of them matter here.
+        warnings.simplefilter("ignore")
+        try:
+            return load_workbook(source, read_only=True, data_only=True)
+        except Exception:  # the parser meets untrusted bytes: whatever it raises, the file is not readable
+            raise error(NOT_XLSX) from None
+
+
 def read_ledger(source, *, kind=None):
     """The rows of the kind's ledger in an uploaded .xlsx file; LedgerFileError when it cannot be read.
 
     ``kind`` None reads whichever of the two ledgers the file holds.
     """
-    size = _file_size(source)
-    if size > MAX_FILE_BYTES:
-        raise LedgerFileError(too_large_message(size))
-    if size == 0:
-        raise LedgerFileError("文件是空的。")
-    source.seek(0)
-    head = source.read(8)
-    source.seek(0)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise LedgerFileError(
-            "这是旧版 Excel（.xls）文件或加密的工作簿；请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx），取消密码后再导入。"
-        )
-    if not head.startswith(b"PK"):
-        raise LedgerFileError(NOT_XLSX)
+    workbook = open_xlsx(source, LedgerFileError)
     try:
-        with zipfile.ZipFile(source) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-        raise LedgerFileError(NOT_XLSX) from None
-    if "[Content_Types].xml" not in {member.filename for member in members}:
-        raise LedgerFileError(NOT_XLSX)
-    if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
-        raise LedgerFileError(
-            f"文件解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，不像是一份台账；请只保留台账工作表后再导入。"
-        )
-    source.seek(0)
-    with warnings.catch_warnings():
-        # openpyxl warns about features it drops (extensions, styles); none of them matter to a ledger.
-        warnings.simplefilter("ignore")
-        try:
-            workbook = load_workbook(source, read_only=True, data_only=True)
-        except Exception:  # the parser meets untrusted bytes: whatever it raises, the file is not readable
-            raise LedgerFileError(NOT_XLSX) from None
-        try:
-            return _read_rows(workbook, kind)
-        finally:
-            workbook.close()
+        return _read_rows(workbook, kind)
+    finally:
+        workbook.close()
 
 
 def _read_rows(workbook, kind):

@@ -14,23 +14,18 @@ import datetime
 import math
 import re
 import unicodedata
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .choices import SupplyMethod
 from .ledger import (
-    MAX_FILE_BYTES,
-    MAX_FILE_LABEL,
-    MAX_UNPACKED_BYTES,
     NOT_XLSX,
     CellProblem,
+    open_xlsx,
     read_date,
     read_decimal,
 )
@@ -115,38 +110,8 @@ def _text(value):
 
 
 def _open(source):
-    """The workbook of an uploaded .xlsx, after the same size and zip checks as the ledger's."""
-    size = getattr(source, "size", None)
-    if size is None:
-        source.seek(0, 2)
-        size = source.tell()
-    if size > MAX_FILE_BYTES:
-        raise SupplyFileError(f"文件超过 {MAX_FILE_LABEL} 的上限，请拆分后分批导入。")
-    if size == 0:
-        raise SupplyFileError("文件是空的。")
-    source.seek(0)
-    head = source.read(8)
-    source.seek(0)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise SupplyFileError(
-            "这是旧版 Excel（.xls）文件；请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再导入。"
-        )
-    try:
-        with zipfile.ZipFile(source) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-        raise SupplyFileError(NOT_XLSX) from None
-    if "[Content_Types].xml" not in {member.filename for member in members}:
-        raise SupplyFileError(NOT_XLSX)
-    if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
-        raise SupplyFileError("文件解压后过大，不像是一份供地结果导出表。")
-    source.seek(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return load_workbook(source, read_only=True, data_only=True)
-        except Exception:  # untrusted bytes: whatever the parser raises, the file is not readable
-            raise SupplyFileError(NOT_XLSX) from None
+    """The workbook of an uploaded .xlsx, after the same size and format checks as the ledger's."""
+    return open_xlsx(source, SupplyFileError, what="供地结果导出表")
 
 
 def read_supply_file(source):
