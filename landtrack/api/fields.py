@@ -79,8 +79,9 @@ class ExactDecimalField(serializers.DecimalField):
 class RegionCodeField(serializers.SlugRelatedField):
     """A region referred to by its code (``"141026"``), never by database id.
 
-    Anything but a string of 6 or 9 digits is refused before the database is asked, and only such a
-    well-formed code is ever repeated back in a message.
+    Anything but a string of exactly 6 or 9 digits (no surrounding blanks: the schema's pattern) is
+    refused before the database is asked, and only such a well-formed code is ever repeated back in a
+    message.
     """
 
     default_error_messages = {
@@ -96,10 +97,9 @@ class RegionCodeField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        code = data.strip()
-        if not REGION_CODE.fullmatch(code):
+        if not REGION_CODE.fullmatch(data):
             self.fail("malformed")
-        return super().to_internal_value(code)
+        return super().to_internal_value(data)
 
 
 class StrictCharField(serializers.CharField):

@@ -9,8 +9,9 @@ PAGE_NUMBER = re.compile(r"[0-9]{1,18}")
 class Pagination(PageNumberPagination):
     """``{"count", "next", "previous", "results"}`` with ``?page=`` and ``?page_size=`` (at most 500).
 
-    A page that is not a positive whole number is bad input (400); a page past the last one is not
-    there (404), as in DRF. A ``page_size`` that is not a positive number falls back to 50.
+    A page that is not a positive whole number of at most 18 digits is bad input (400); a page past
+    the last one is not there (404), as in DRF. A ``page_size`` that is not a positive number falls
+    back to 50.
     """
 
     page_size = 50
@@ -30,10 +31,13 @@ class Pagination(PageNumberPagination):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_query_param:
-                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
                 parameter["description"] = "页码，从 1 起；超出末页答 404。"
             elif parameter["name"] == self.page_size_query_param:
+                # Any value is taken (DRF's page_size): so the schema admits any text, not only integers.
+                parameter["schema"] = {"type": "string", "example": str(self.page_size)}
                 parameter["description"] = (
-                    f"每页条数，默认 {self.page_size}，最多 {self.max_page_size}（更大的值按 {self.max_page_size} 计）。"
+                    f"每页条数，默认 {self.page_size}，最多 {self.max_page_size}（更大的值按 {self.max_page_size} 计；"
+                    f"不是正整数时按默认的 {self.page_size} 计）。"
                 )
         return parameters

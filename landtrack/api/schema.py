@@ -21,8 +21,13 @@ DESCRIPTIONS = {
     "404": "对象不存在，或不在调用者的数据范围内；列表的页码超出范围时也答 404。",
     "409": "与已保存的数据冲突，未作修改。",
     "412": "If-Match 与当前 ETag 不符：记录已被他人修改，未作修改。",
+    "415": "请求体的媒体类型（Content-Type）不是此操作接受的类型，未作任何修改。",
     "429": "登录失败次数过多，账号在该地址被暂时锁定。",
 }
+
+
+# Text without a NUL character: what landtrack.middleware lets through in a query string.
+NO_NUL = "^[^\\x00]*$"
 
 
 def error_response(code):
@@ -37,6 +42,13 @@ class LandTrackAutoSchema(AutoSchema):
     A body: 400. A list: 400 (a bad filter or parameter), unless the view names the action in
     ``plain_read_actions`` (it reads no parameter); paginated, also 404 (a page past the last).
     Plus what a view declares per action in ``action_error_codes`` (409, 412).
+
+    A body may also be answered 415 (a media type the operation does not take, DRF's answer).
+
+    Query parameters: one sent empty (``?county=``) counts as omitted everywhere in this API
+    (django-filter, DRF's query serializers and pagination all read it so), which the schema says with
+    ``allowEmptyValue``; and none may hold a NUL character (landtrack.middleware refuses it with 400),
+    which a free-text parameter's ``pattern`` says.
     """
 
     def get_operation(self, *args, **kwargs):
@@ -48,7 +60,7 @@ class LandTrackAutoSchema(AutoSchema):
         if "{" in self.path:
             codes.add("404")
         if method in ("POST", "PUT", "PATCH"):
-            codes.add("400")
+            codes |= {"400", "415"}
         action = getattr(self.view, "action", None)
         if (
             method == "GET"
@@ -62,6 +74,14 @@ class LandTrackAutoSchema(AutoSchema):
         responses = operation.setdefault("responses", {})
         for code in sorted(codes):
             responses.setdefault(code, error_response(code))
+        for parameter in operation.get("parameters", ()):
+            if parameter["in"] != "query":
+                continue
+            if not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(schema):
+                schema["pattern"] = NO_NUL
         return operation
 
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from leadership.scope import can_write
 
 from .errors import PreconditionFailed
+from .parsers import JSONParser
 
 UNSAFE_METHODS = ("PUT", "PATCH", "DELETE")
 
@@ -42,9 +43,11 @@ class ScopedViewSetMixin:
 
     ``write_label`` names the model in ``leadership.scope.WRITE_ROLES``. Objects outside the
     user's scope are simply absent (404); writes into a region the user may not write are 403.
+    Bodies are JSON only (API.md); a view taking a file names its own parsers.
     """
 
     write_label = None
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)

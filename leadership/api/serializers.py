@@ -6,7 +6,7 @@ from ..models import GroupMember, LeadershipGroup, Region, Unit
 
 
 class RegionSerializer(ModelSerializer):
-    parent = RegionCodeField(read_only=True)
+    parent = RegionCodeField(read_only=True, allow_null=True, help_text="上级区划代码；最上一级为 null")
 
     class Meta:
         model = Region
@@ -23,7 +23,7 @@ class UnitSerializer(ModelSerializer):
 
 
 class GroupMemberSerializer(ModelSerializer):
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = GroupMember
@@ -33,7 +33,9 @@ class GroupMemberSerializer(ModelSerializer):
 class LeadershipGroupSerializer(ModelSerializer):
     region = RegionCodeField(read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
-    office_unit_name = serializers.CharField(source="office_unit.name", read_only=True, default=None)
+    office_unit_name = serializers.CharField(
+        source="office_unit.name", read_only=True, default=None, allow_null=True
+    )
     members = GroupMemberSerializer(many=True, read_only=True)
 
     class Meta:

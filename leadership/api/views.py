@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from landtrack.api.parsers import JSONParser
 from landtrack.api.schema import error_openapi
 from landtrack.api.views import ScopedViewSetMixin
 from landtrack.lockout import lockout_response
@@ -106,6 +107,7 @@ class TokenView(APIView):
     """Exchange a username and password for an API token; DELETE revokes the caller's token."""
 
     error_codes = set()
+    parser_classes = [JSONParser]
 
     def get_authenticators(self):
         # Signing in reads no credentials but the body's: a client still sending its revoked token

@@ -12,7 +12,7 @@ from rest_framework.generics import GenericAPIView, get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from landtrack.api.schema import error_openapi
+from landtrack.api.schema import DETAIL, error_openapi
 from landtrack.api.views import ScopedViewSetMixin
 from landtrack.numbers import area_2, rate_2
 
@@ -252,6 +252,8 @@ class ParcelBoundaryView(ParcelScopedView):
     """A parcel's boundary: upload a coordinate file, read it as GeoJSON, or remove it."""
 
     parser_classes = [MultiPartParser, FormParser]
+    # What OPTIONS describes for POST (DRF's metadata asks the view for a serializer).
+    serializer_class = BoundaryUploadSerializer
 
     @extend_schema(
         operation_id="parcel_boundary_retrieve",
@@ -394,7 +396,11 @@ class BoundariesTxtView(AnyAcceptMixin, ParcelListView):
         summary="导出多个地块的界址点坐标 TXT",
         description="只含已上传界址坐标的地块；没有这样的地块时答 404。地块分属不同投影带时文件头不写带号，各点 Y 坐标均带带号。",
         parameters=FILTER_PARAMETERS,
-        responses={(200, "text/plain"): TXT, 400: error_openapi("400")},
+        responses={
+            (200, "text/plain"): TXT,
+            400: error_openapi("400"),
+            404: OpenApiResponse(DETAIL, description="所选范围内没有已上传界址坐标的地块。"),
+        },
     )
     def get(self, request):
         parcels = self.filter_queryset(self.get_queryset()).filter(boundary__isnull=False)

@@ -73,6 +73,7 @@ class LedgerImportSerializer(serializers.Serializer):
     )
     county = serializers.RegexField(
         r"^\d{6}$",
+        trim_whitespace=False,
         required=False,
         allow_blank=True,
         error_messages=COUNTY_CODE_MESSAGES,
@@ -264,7 +265,11 @@ class ParcelExportView(ScopedViewSetMixin, GenericAPIView):
 class TemplateQuery(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ParcelKind.choices, required=False, allow_blank=True)
     county = serializers.RegexField(
-        r"^\d{6}$", required=False, allow_blank=True, error_messages=COUNTY_CODE_MESSAGES
+        r"^\d{6}$",
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        error_messages=COUNTY_CODE_MESSAGES,
     )
 
 

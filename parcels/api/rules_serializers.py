@@ -92,11 +92,32 @@ class SupplyImportResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField(help_text="没有变化的记录数")
 
 
-class SupplyImportErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(allow_null=True, help_text="Excel 行号；针对整个文件的错误为 null")
-    column = serializers.CharField(allow_null=True, help_text="列标题；与具体列无关时为 null")
-    message = serializers.CharField(help_text="中文说明")
-
-
-class SupplyImportErrorsSerializer(serializers.Serializer):
-    errors = SupplyImportErrorSerializer(many=True, help_text="每一处错误；有任何错误时不写入任何数据")
+# A 400 of the supply-record import: the file's or its rows' errors, or a parameter's ({"file": ["…"]}).
+SUPPLY_IMPORT_ERRORS = {
+    "type": "object",
+    "description": "文件或其中各行的错误（errors，有任何错误时不写入任何数据），或参数错误（字段名 → 中文说明）。",
+    "properties": {
+        "errors": {
+            "type": "array",
+            "description": "每一处错误；有任何错误时不写入任何数据",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "row": {
+                        "type": "integer",
+                        "nullable": True,
+                        "description": "Excel 行号；针对整个文件的错误为 null",
+                    },
+                    "column": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "列标题；与具体列无关时为 null",
+                    },
+                    "message": {"type": "string", "description": "中文说明"},
+                },
+                "required": ["row", "column", "message"],
+            },
+        }
+    },
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}

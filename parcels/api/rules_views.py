@@ -12,6 +12,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from landtrack.api.errors import Conflict
+from landtrack.api.filters import BooleanFilter
+from landtrack.api.parsers import JSONParser
 from landtrack.api.schema import error_openapi
 from landtrack.numbers import MU_PER_HECTARE
 from leadership.choices import RegionLevel
@@ -24,7 +26,7 @@ from ..models import Parcel, SupplyRecord
 from ..rules import SUSPECTED_IDLE, suspected_idle_filter
 from ..supply_records import supply_records_import
 from .rules_serializers import (
-    SupplyImportErrorsSerializer,
+    SUPPLY_IMPORT_ERRORS,
     SupplyImportResultSerializer,
     SupplyImportSerializer,
     SupplyRecordSerializer,
@@ -42,9 +44,7 @@ class SupplyRecordFilter(django_filters.FilterSet):
         choices=[(SUSPECTED_IDLE, "疑似闲置")], method="filter_flag", label="规则提示"
     )
     as_of = django_filters.DateFilter(method="judge_as_of", label="判断日期（默认今天）")
-    linked = django_filters.BooleanFilter(
-        field_name="parcel", lookup_expr="isnull", exclude=True, label="已生成台账"
-    )
+    linked = BooleanFilter(field_name="parcel", lookup_expr="isnull", exclude=True, label="已生成台账")
 
     class Meta:
         model = SupplyRecord
@@ -64,6 +64,7 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     queryset = SupplyRecord.objects.select_related("county")
     serializer_class = SupplyRecordSerializer
+    parser_classes = [JSONParser]
     write_label = "parcels.parcel"
     filterset_class = SupplyRecordFilter
     search_fields = ["supervision_number", "project_name", "land_user"]
@@ -133,7 +134,7 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         responses={
             200: SupplyImportResultSerializer,
             400: OpenApiResponse(
-                SupplyImportErrorsSerializer,
+                SUPPLY_IMPORT_ERRORS,
                 description="文件不能读取或有错误的行（逐行、逐列列出全部错误），未写入任何数据；"
                 '参数错误时为 {"字段": ["中文说明"]}。',
                 examples=[

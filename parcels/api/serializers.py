@@ -113,7 +113,9 @@ class ParcelSerializer(ModelSerializer):
 
 class DisposalSerializer(ModelSerializer):
     area_mu = AreaField()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="录入人的用户名；不详时为 null"
+    )
 
     class Meta:
         model = Disposal

@@ -162,13 +162,18 @@ class ProgressQuery(PeriodQuery):
     category = serializers.ChoiceField(choices=TaskCategory.choices, required=False)
     county = serializers.RegexField(
         r"^\d{6}$",
+        trim_whitespace=False,
         required=False,
         error_messages={"invalid": "县（市、区）代码应为 6 位数字，如 141026。"},
     )
 
 
 QUERY_PARAMETERS = [
-    OpenApiParameter("year", OpenApiTypes.INT, description="任务年度；省略时取 as_of 所在年度"),
+    OpenApiParameter(
+        "year",
+        {"type": "integer", "minimum": 2000, "maximum": 2100},
+        description="任务年度（2000–2100）；省略时取 as_of 所在年度",
+    ),
     OpenApiParameter(
         "as_of", OpenApiTypes.DATE, description="统计截止日期（含当日）；省略时为今天（北京时间）"
     ),

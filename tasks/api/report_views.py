@@ -28,7 +28,11 @@ MONTH_MESSAGES = {
 
 def county_field():
     return serializers.RegexField(
-        r"^\d{6}$", required=False, allow_blank=True, error_messages=COUNTY_CODE_MESSAGES
+        r"^\d{6}$",
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        error_messages=COUNTY_CODE_MESSAGES,
     )
 
 

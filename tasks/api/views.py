@@ -4,6 +4,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from landtrack.api.filters import BooleanFilter, IntegerFilter
 from landtrack.api.views import ETAG, ETAG_CREATED, IF_MATCH, ScopedViewSetMixin, VersionedViewSetMixin
 from parcels.api.views import ID_PATTERN
 
@@ -15,7 +16,7 @@ from .serializers import RectificationItemSerializer, TaskSerializer
 
 class TaskFilter(django_filters.FilterSet):
     county = django_filters.CharFilter(field_name="county__code", label="县（市、区）代码")
-    year = django_filters.NumberFilter()
+    year = IntegerFilter(label="任务年度")
     category = django_filters.ChoiceFilter(choices=TaskCategory.choices)
 
     class Meta:
@@ -102,7 +103,7 @@ class TaskViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelViewS
 class RectificationFilter(django_filters.FilterSet):
     county = django_filters.CharFilter(field_name="county__code", label="县（市、区）代码")
     status = django_filters.ChoiceFilter(choices=RectificationStatus.choices)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="是否逾期（按今天计）")
+    overdue = BooleanFilter(method="filter_overdue", label="是否逾期（按今天计）")
 
     class Meta:
         model = RectificationItem
