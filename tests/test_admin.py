@@ -368,3 +368,23 @@ def test_a_responsible_unit_of_another_county_is_refused_next_to_the_field(admin
         "责任单位应属于本县，安泽县自然资源局不属于乡宁县。"
     ]
     assert database_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"county": "141029"}, ["XN2022-001", "XN2022-002", "XN2022-003", "XN2022-004"]),
+        ({"kind__exact": "idle"}, ["AZ-XZ-001", "AZ-XZ-002", "AZ-XZ-003"]),
+        ({"unsupplied_reason__exact": "planning_change"}, ["AZ-PW-003", "XN2022-002"]),
+        ({"idle_cause__exact": "government"}, ["AZ-XZ-002"]),
+        ({"planned_method__exact": "supply_transfer"}, ["AZ-PW-001", "AZ-PW-004", "XN2022-001"]),
+        (
+            {"status": "disposed"},
+            ["AZ-PW-001", "AZ-PW-002", "AZ-XZ-001", "AZ-XZ-002", "XN2022-001", "XN2022-002"],
+        ),
+        ({"county": "141026", "status": "partial"}, ["AZ-PW-003"]),
+    ],
+)
+def test_parcel_filters_by_county_kind_reason_planned_method_and_status(admin_client_demo, params, expected):
+    response = admin_client_demo.get(reverse("admin:parcels_parcel_changelist"), params)
+    assert sorted(p.code for p in response.context["cl"].result_list) == expected
