@@ -114,9 +114,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # The disposals' date index carries county, kind and area for index-only scans on PostgreSQL;
-    # SQLite ignores the INCLUDE columns, which is all models.W040 says (printed by every `make run`).
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # Test databases: SQLite as a file, not shared memory, so that concurrent-write tests meet the same locking
 # as `make run`. LANDTRACK_TEST_DB_SUFFIX keeps test runs that share a checkout apart.
