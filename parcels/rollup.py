@@ -128,6 +128,10 @@ def window_pieces(first, last, today=None):
 
 AREA = DecimalField(max_digits=AREA_MAX_DIGITS, decimal_places=AREA_DECIMAL_PLACES)
 
+def _unchanged(value):
+    return value
+
+
 # Above this many counties, reading every county's rows is cheaper than naming them all in the query.
 COUNTY_FILTER_LIMIT = 500
 
@@ -155,6 +159,8 @@ def disposed_by_county_kind(windows, county_ids=None, today=None):
 
     count = len(windows)
     result = {}
+    # PostgreSQL sums numerics exactly; SQLite's float sums are brought back to their 4 places.
+    exact = exact_area if connection.vendor == "sqlite" else _unchanged
     if columns:
         years = {year for first, last in windows for year in range(first.year, last.year + 1)}
         rows = DisposalYearTotal.objects.filter(year__in=sorted(years))
@@ -166,7 +172,7 @@ def disposed_by_county_kind(windows, county_ids=None, today=None):
             rows.order_by().values("county_id", "kind").annotate(**columns).values_list("county_id", "kind", *present)
         ):
             by_name = dict(zip(present, values, strict=True))
-            result[(county_id, kind)] = [exact_area(by_name[name]) if name else ZERO for name in names]
+            result[(county_id, kind)] = [exact(by_name[name]) if name else ZERO for name in names]
 
     if ranges:
         # One statement, a UNION ALL of one range each: each part is an index-only range scan on PostgreSQL,
@@ -183,7 +189,7 @@ def disposed_by_county_kind(windows, county_ids=None, today=None):
             )
         in_days = defaultdict(dict)
         for row in parts[0].union(*parts[1:], all=True):
-            in_days[(row["county_id"], row["kind"])][row["part"]] = exact_area(row["area"])
+            in_days[(row["county_id"], row["kind"])][row["part"]] = exact(row["area"])
         for key, sums in in_days.items():
             values = result.get(key)
             if values is None:

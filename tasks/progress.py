@@ -267,11 +267,12 @@ def tasks_in_scope(user, *, year=None, category=None, county_code=None):
     return refs
 
 
-def task_progress(tasks, as_of, *, breakdown=False, curve=False):
+def task_progress(tasks, as_of, *, breakdown=False, curve=False, forecast=False):
     """The progress of each task as of ``as_of``, in the order given (TaskRefs or CountyTask instances).
 
     ``breakdown`` adds the per-town and per-responsible-unit figures; ``curve`` adds the cumulative
-    completion at each month end. Either costs a fixed number of extra queries.
+    completion at each month end (either costs a fixed number of extra queries); ``forecast`` adds the
+    pace of the last 60 days and when each milestone ahead would be reached at it.
     """
     if not tasks:
         return []
@@ -288,7 +289,8 @@ def task_progress(tasks, as_of, *, breakdown=False, curve=False):
 
     for task in tasks:
         targets = _milestone_targets(task)
-        now, pace = index_of(_span(task, as_of)), index_of(_span(task, pace_date))
+        now = index_of(_span(task, as_of))
+        pace = index_of(_span(task, pace_date)) if forecast else None
         due = {milestone_due: index_of(_span(task, milestone_due)) for milestone_due, _ in targets if milestone_due <= as_of}
         months = [(end, index_of(_span(task, end))) for end in _month_ends(task, as_of)] if curve else []
         plans.append((task, targets, now, pace, due, months))
@@ -346,7 +348,8 @@ def task_progress(tasks, as_of, *, breakdown=False, curve=False):
             next_milestone=next_milestone,
             milestones=milestones,
         )
-        _forecast(progress, done - completed(pace))
+        if forecast:
+            _forecast(progress, done - completed(pace))
         if curve:
             progress.monthly = [(end, completed(index)) for end, index in months]
         results.append(progress)

@@ -205,7 +205,7 @@ def county(request, county_code):
         raise Http404("未找到该县（市、区）。")
     view = _query(request, CountyTask.objects.visible_to(request.user).filter(county=region))
     tasks = tasks_in_scope(request.user, year=view.year, county_code=region.code) if view.year else []
-    rows = task_progress(tasks, view.as_of, breakdown=True, curve=True)
+    rows = task_progress(tasks, view.as_of, breakdown=True, curve=True, forecast=True)
     for row in rows:
         row.bar = completion_bar(row)
         row.curve = completion_curve(row)

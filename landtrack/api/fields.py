@@ -1,9 +1,13 @@
 """Serializer fields for the API contract's numbers and codes (API.md, Conventions)."""
 
+import datetime
 import re
 from decimal import ROUND_HALF_UP
 
 from django.db import models
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -75,6 +79,51 @@ class ExactDecimalField(serializers.DecimalField):
         super().__init__(**kwargs)
 
 
+# The dates the API takes, in bodies and in ?as_of=: none before the People's Republic (every stored date
+# refuses one, parcels.models.not_before_1949, in the same words) and none after 2999, so that periods
+# counted in full years from a date (landtrack.dates) stay within the calendar.
+EARLIEST_DATE = datetime.date(1949, 10, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
+DATE_PATTERN = (
+    "^(1949-1[0-2]|19[5-9][0-9]-(0[1-9]|1[0-2])|2[0-9]{3}-(0[1-9]|1[0-2]))-(0[1-9]|[12][0-9]|3[01])$"
+)
+DATE_MESSAGES = {
+    "too_early": "日期不应早于 1949年10月1日，请检查是否填写有误。",
+    "too_late": "日期不应晚于 2999年12月31日，请检查是否填写有误。",
+}
+
+
+def check_date_range(date, fail):
+    """``date`` when it lies within EARLIEST_DATE … LATEST_DATE; else ``fail("too_early" | "too_late")``."""
+    if date is not None and date < EARLIEST_DATE:
+        fail("too_early")
+    if date is not None and date > LATEST_DATE:
+        fail("too_late")
+    return date
+
+
+class DateField(serializers.DateField):
+    """A date (YYYY-MM-DD) from 1949-10-01 to 2999-12-31; the schema says so with a pattern."""
+
+    default_error_messages = DATE_MESSAGES
+
+    def to_internal_value(self, value):
+        return check_date_range(super().to_internal_value(value), self.fail)
+
+
+class DateFieldExtension(OpenApiSerializerFieldExtension):
+    """A request's date carries the range as a pattern; a response's is any date (stored data may be
+    older, e.g. a leadership group's document date)."""
+
+    target_class = DateField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = build_basic_type(OpenApiTypes.DATE)
+        if direction == "request":
+            schema["pattern"] = DATE_PATTERN
+        return schema
+
+
 @extend_schema_field({"type": "string", "pattern": "^[0-9]{6}([0-9]{3})?$", "example": "141026"})
 class RegionCodeField(serializers.SlugRelatedField):
     """A region referred to by its code (``"141026"``), never by database id.
@@ -115,10 +164,12 @@ class StrictCharField(serializers.CharField):
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose text fields take strings only (see :class:`StrictCharField`)."""
+    """A ModelSerializer whose text fields take strings only (see :class:`StrictCharField`) and whose
+    dates lie within :data:`EARLIEST_DATE` … :data:`LATEST_DATE` (see :class:`DateField`)."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
+        models.DateField: DateField,
     }

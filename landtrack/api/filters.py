@@ -1,12 +1,15 @@
 """django-filter filters that take exactly what the OpenAPI schema says they take.
 
 django-filter's own are lenient where the schema cannot be: ``BooleanFilter`` reads ``?linked=maybe``
-as "not filtered" and ``NumberFilter`` takes ``?year=2022.5``. Here such a value is a 400 naming the
-parameter, like any other malformed filter; an empty value still means "not filtered".
+as "not filtered" and ``NumberFilter`` takes ``?year=2022.5``; ``DateFilter`` takes dates the rules
+cannot count from. Here such a value is a 400 naming the parameter, like any other malformed filter; an
+empty value still means "not filtered".
 """
 
 import django_filters
 from django import forms
+
+from .fields import DATE_MESSAGES, check_date_range
 
 
 class BooleanField(forms.TypedChoiceField):
@@ -31,3 +34,22 @@ class IntegerFilter(django_filters.NumberFilter):
     """A whole number: ``?year=2022.5`` is a 400, not a filter on a year that cannot exist."""
 
     field_class = forms.IntegerField
+
+
+class DateField(forms.DateField):
+    """A date from 1949-10-01 to 2999-12-31, as :class:`landtrack.api.fields.DateField`."""
+
+    input_formats = ["%Y-%m-%d"]  # API.md: YYYY-MM-DD only, as DRF's DATE_INPUT_FORMATS
+    default_error_messages = DATE_MESSAGES
+
+    def fail(self, key):
+        raise forms.ValidationError(self.error_messages[key], code=key)
+
+    def to_python(self, value):
+        return check_date_range(super().to_python(value), self.fail)
+
+
+class DateFilter(django_filters.DateFilter):
+    """``?as_of=``: a date in the range every date of the API keeps."""
+
+    field_class = DateField

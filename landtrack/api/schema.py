@@ -2,6 +2,8 @@
 
 from drf_spectacular.openapi import AutoSchema
 
+from .fields import DATE_PATTERN
+
 FIELD_ERRORS = {
     "type": "object",
     "description": "字段名 → 中文错误信息列表；与字段无关的错误在 non_field_errors 中。",
@@ -47,8 +49,9 @@ class LandTrackAutoSchema(AutoSchema):
 
     Query parameters: one sent empty (``?county=``) counts as omitted everywhere in this API
     (django-filter, DRF's query serializers and pagination all read it so), which the schema says with
-    ``allowEmptyValue``; and none may hold a NUL character (landtrack.middleware refuses it with 400),
-    which a free-text parameter's ``pattern`` says.
+    ``allowEmptyValue``; none may hold a NUL character (landtrack.middleware refuses it with 400),
+    which a free-text parameter's ``pattern`` says; and a date lies within the API's range
+    (landtrack.api.fields.DateField), which a date parameter's ``pattern`` says.
     """
 
     def get_operation(self, *args, **kwargs):
@@ -82,6 +85,8 @@ class LandTrackAutoSchema(AutoSchema):
             schema = parameter.get("schema", {})
             if schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(schema):
                 schema["pattern"] = NO_NUL
+            elif schema.get("format") == "date":
+                schema["pattern"] = DATE_PATTERN
         return operation
 
 

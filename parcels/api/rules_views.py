@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from landtrack.api.errors import Conflict
-from landtrack.api.filters import BooleanFilter
+from landtrack.api.filters import BooleanFilter, DateFilter
 from landtrack.api.parsers import JSONParser
 from landtrack.api.schema import error_openapi
 from landtrack.numbers import MU_PER_HECTARE
@@ -43,7 +43,7 @@ class SupplyRecordFilter(django_filters.FilterSet):
     flag = django_filters.ChoiceFilter(
         choices=[(SUSPECTED_IDLE, "疑似闲置")], method="filter_flag", label="规则提示"
     )
-    as_of = django_filters.DateFilter(method="judge_as_of", label="判断日期（默认今天）")
+    as_of = DateFilter(method="judge_as_of", label="判断日期（默认今天）")
     linked = BooleanFilter(field_name="parcel", lookup_expr="isnull", exclude=True, label="已生成台账")
 
     class Meta:

@@ -5,11 +5,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.fields import DateField
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from landtrack.api.errors import Conflict
+from landtrack.api.fields import DateField
+from landtrack.api.filters import DateFilter
 from landtrack.api.schema import error_openapi
 from landtrack.api.views import ETAG, ETAG_CREATED, IF_MATCH, ScopedViewSetMixin, VersionedViewSetMixin
 from leadership.models import Unit
@@ -52,7 +53,7 @@ class ParcelFilter(django_filters.FilterSet):
         choices=ParcelStatus.choices, method="filter_status", label="处置状态"
     )
     flag = django_filters.ChoiceFilter(choices=ParcelFlag.choices, method="filter_flag", label="规则提示")
-    as_of = django_filters.DateFilter(method="judge_as_of", label="规则判断日期（默认今天）")
+    as_of = DateFilter(method="judge_as_of", label="规则判断日期（默认今天）")
 
     class Meta:
         model = Parcel

@@ -5,6 +5,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from landtrack.api.fields import DateField
+
 from ..reminders import reminders_for
 
 
@@ -18,7 +20,7 @@ class ReminderSerializer(serializers.Serializer):
 
 
 class ReminderQuery(serializers.Serializer):
-    as_of = serializers.DateField(required=False)
+    as_of = DateField(required=False)
 
 
 class ReminderView(APIView):

@@ -1,7 +1,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from landtrack.api.fields import AreaField, ModelSerializer, RateField, RegionCodeField
+from landtrack.api.fields import AreaField, DateField, ModelSerializer, RateField, RegionCodeField
 from leadership.choices import RegionLevel
 from leadership.models import Region, Unit
 
@@ -9,7 +9,7 @@ from ..models import CountyTask, RectificationItem
 
 
 class MilestoneSerializer(serializers.Serializer):
-    due = serializers.DateField()
+    due = DateField()
     target_rate = RateField(max_digits=5)
 
 

@@ -226,7 +226,7 @@ def test_a_task_period_other_than_the_calendar_year(anze, parcel):
 def test_the_pace_forecast_of_the_last_60_days(task, parcel):
     dispose(parcel, "60", D(2023, 4, 1))
     dispose(parcel, "30", D(2023, 7, 10))  # inside the 60 days before 31 July
-    progress = one(task, D(2023, 7, 31))
+    progress = one(task, D(2023, 7, 31), forecast=True)
     # pace = 30 亩 ÷ 60 days = 0.5 亩/day; done 90
     assert progress.pace_mu_per_day == Decimal("0.5")
     by_due = {f.due: f for f in progress.forecasts}
@@ -239,7 +239,7 @@ def test_the_pace_forecast_of_the_last_60_days(task, parcel):
 
 def test_a_forecast_without_recent_progress_never_arrives(task, parcel):
     dispose(parcel, "60", D(2023, 1, 10))
-    progress = one(task, D(2023, 7, 31))
+    progress = one(task, D(2023, 7, 31), forecast=True)
     assert progress.pace_mu_per_day == 0
     assert all(f.expected is None and f.late for f in progress.forecasts)
 
