@@ -306,9 +306,9 @@ def test_the_report_costs_the_same_queries_however_many_parcels(
     for index in range(extra):
         ParcelFactory(county=campaign["141029"], code=f"X{index}", town=campaign["141029102"])
     client = api(city_linfen)
-    # tasks, milestones; the disposed area (year totals, the days of a cut month); the town breakdown
-    # (parcels, disposals)
-    with django_assert_num_queries(6):
+    # tasks, milestones; the disposed area (the year totals: a month's last day cuts no month); the town
+    # breakdown (parcels, disposals)
+    with django_assert_num_queries(5):
         workbook_of(client.get(MONTHLY, {"year": 2022, "month": 9}))
 
 
@@ -442,9 +442,9 @@ def test_the_lists_cost_the_same_queries_however_many_parcels_and_units(
         unit = UnitFactory(region=campaign["141029"], name=f"单位{index}")
         ParcelFactory(county=campaign["141029"], code=f"X{index}", responsible_unit=unit)
     client = api(clerk_xiangning)
-    # tasks, milestones; the disposed area (year totals, the days of a cut month); lead units; parcels;
-    # units; group members
-    with django_assert_num_queries(8):
+    # tasks, milestones; the disposed area (the year totals: no month cut); lead units; parcels; units;
+    # group members
+    with django_assert_num_queries(7):
         workbook_of(client.get(LISTS, {"year": 2022}))
 
 
