@@ -287,13 +287,19 @@ def task_progress(tasks, as_of, *, breakdown=False, curve=False, forecast=False)
             index = windows[span] = len(windows)
         return index
 
+    # Tasks of one campaign share their period and milestones: their windows are worked out once.
+    shapes = {}
     for task in tasks:
         targets = _milestone_targets(task)
-        now = index_of(_span(task, as_of))
-        pace = index_of(_span(task, pace_date)) if forecast else None
-        due = {milestone_due: index_of(_span(task, milestone_due)) for milestone_due, _ in targets if milestone_due <= as_of}
-        months = [(end, index_of(_span(task, end))) for end in _month_ends(task, as_of)] if curve else []
-        plans.append((task, targets, now, pace, due, months))
+        shape = (task.start_date, task.end_date, targets)
+        windows_of_shape = shapes.get(shape)
+        if windows_of_shape is None:
+            now = index_of(_span(task, as_of))
+            pace = index_of(_span(task, pace_date)) if forecast else None
+            due = {day: index_of(_span(task, day)) for day, _ in targets if day <= as_of}
+            months = [(end, index_of(_span(task, end))) for end in _month_ends(task, as_of)] if curve else []
+            windows_of_shape = shapes[shape] = (now, pace, due, months)
+        plans.append((task, targets, *windows_of_shape))
 
     sums = disposed_by_county_kind(list(windows), {task.county_id for task in tasks})
     nothing = ()
