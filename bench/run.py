@@ -14,6 +14,7 @@ produced them are recorded in docs/PERFORMANCE.md.
 
 import argparse
 import datetime
+import gc
 import os
 import statistics
 import sys
@@ -39,6 +40,7 @@ from parcels.models import Disposal, Parcel  # noqa: E402
 from tasks.models import CountyTask  # noqa: E402
 
 settings.DEBUG = False  # no query log: measure what production runs
+gc.freeze()  # as gunicorn.conf.py leaves its workers: Django's own objects out of the collector's scans
 
 
 def measure(function, repeat):
