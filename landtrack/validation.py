@@ -4,11 +4,17 @@ Each ledger model validates itself on save, so the admin, the REST API, the Exce
 the Django shell all refuse the same bad data with the same Chinese messages.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import BaseValidator, MaxLengthValidator
 from django.db import models
+
+# The dates any record may hold: none before the People's Republic (anything earlier is a typing or Excel
+# error) and none after 2999, so that periods counted in full years from a date stay in the calendar.
+EARLIEST_DATE = datetime.date(1949, 10, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
 
 AREA_MAX_DIGITS = 12
 AREA_DECIMAL_PLACES = 4

@@ -1,4 +1,3 @@
-import datetime
 import functools
 import operator
 
@@ -13,6 +12,8 @@ from simple_history.models import HistoricalRecords
 from landtrack.validation import (
     AREA_DECIMAL_PLACES,
     AREA_MAX_DIGITS,
+    EARLIEST_DATE,
+    LATEST_DATE,
     ZERO,
     ValidatedModel,
     area_field,
@@ -38,8 +39,6 @@ from .choices import (
 
 __all__ = ["Parcel", "Disposal", "ProgressNote", "SupplyRecord", "IdleProcedure"]
 
-# No land record of the People's Republic predates it; anything earlier is a typing or Excel error.
-EARLIEST_DATE = datetime.date(1949, 10, 1)
 
 # Fields each kind requires, and the fields that belong to one kind only.
 UNSUPPLIED_REQUIRED = ("approval_number", "approval_date", "expropriation_status", "unsupplied_reason")
@@ -68,8 +67,11 @@ IDLE_ONLY = (
 
 
 def not_before_1949(value):
+    """A plausible date: from 1 October 1949 to the end of 2999 (the name is kept for the migrations)."""
     if value is not None and value < EARLIEST_DATE:
         raise ValidationError("日期不应早于 1949年10月1日，请检查是否填写有误。", code="implausible_date")
+    if value is not None and value > LATEST_DATE:
+        raise ValidationError("日期不应晚于 2999年12月31日，请检查是否填写有误。", code="implausible_date")
 
 
 def is_blank(value):

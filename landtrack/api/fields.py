@@ -1,6 +1,5 @@
 """Serializer fields for the API contract's numbers and codes (API.md, Conventions)."""
 
-import datetime
 import re
 from decimal import ROUND_HALF_UP
 
@@ -12,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from landtrack.numbers import area_2, rate_2
-from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS
+from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, EARLIEST_DATE, LATEST_DATE
 
 REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
 
@@ -79,11 +78,8 @@ class ExactDecimalField(serializers.DecimalField):
         super().__init__(**kwargs)
 
 
-# The dates the API takes, in bodies and in ?as_of=: none before the People's Republic (every stored date
-# refuses one, parcels.models.not_before_1949, in the same words) and none after 2999, so that periods
-# counted in full years from a date (landtrack.dates) stay within the calendar.
-EARLIEST_DATE = datetime.date(1949, 10, 1)
-LATEST_DATE = datetime.date(2999, 12, 31)
+# The dates the API takes, in bodies and in ?as_of=: those a record may hold (landtrack.validation; every
+# stored date refuses others through parcels.models.not_before_1949, in the same words).
 DATE_PATTERN = (
     "^(1949-1[0-2]|19[5-9][0-9]-(0[1-9]|1[0-2])|2[0-9]{3}-(0[1-9]|1[0-2]))-(0[1-9]|[12][0-9]|3[01])$"
 )

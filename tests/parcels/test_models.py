@@ -210,3 +210,11 @@ class TestDatabaseConstraints:
         )
         with pytest.raises(IntegrityError), transaction.atomic():
             Disposal.objects.filter(pk=disposal.pk).update(method="construction_started")
+
+
+def test_a_date_after_2999_is_refused_on_the_parcel_itself(anze):
+    """The admin and the importer save through the model: a year like 9999 (full years after it cannot
+    be computed) is refused there, as the API refuses it."""
+    parcel = IdleParcelFactory.build(county=anze, code="LATE", agreed_start_date=datetime.date(9999, 12, 31))
+    with refused("agreed_start_date", "不应晚于 2999年12月31日"):
+        parcel.save()
