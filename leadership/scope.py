@@ -132,6 +132,25 @@ def can_write(user, label, region=None):
     return False
 
 
+def writable_counties(user, label):
+    """The counties in which the user may write objects of model ``label``, as a queryset by code.
+
+    The same rule as :func:`can_write` for a county, for every county at once (import and upload forms).
+    """
+    from .models import Region
+
+    counties = Region.objects.filter(level=RegionLevel.COUNTY).order_by("code")
+    if is_admin(user):
+        return counties
+    if not has_role(user) or user.role not in WRITE_ROLES.get(label, ()):
+        return counties.none()
+    if user.role in COUNTY_ROLES:
+        return counties.filter(pk=user.region_id)
+    if user.role == Role.CITY_BUREAU:
+        return counties.filter(parent_id=user.region_id)
+    return counties.none()
+
+
 def object_region(obj):
     """The county (or city) an object belongs to, following its queryset's ``county_lookup``."""
     from .models import Region

@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 
 from leadership.models import Region
-from leadership.scope import can_write, scope_counties
+from leadership.scope import can_write, writable_counties
 
 from . import boundary_services
 from .boundaries import MAX_FILE_BYTES, BoundaryFileError, area_check
@@ -185,11 +185,7 @@ class BoundaryAdminMixin:
     # ------------------------------------------------------------------ the upload
 
     def _writable_counties(self, request):
-        counties = scope_counties(request.user)
-        if counties is None:
-            counties = Region.objects.counties()
-        allowed = [county.pk for county in counties if can_write(request.user, "parcels.parcel", county)]
-        return Region.objects.filter(pk__in=allowed).order_by("code")
+        return writable_counties(request.user, "parcels.parcel")
 
     def _target_parcel(self, request, value):
         """The parcel named by ``?parcel=`` (upload for that one parcel): 404 outside the user's scope, 403

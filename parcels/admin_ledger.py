@@ -31,7 +31,8 @@ from django.urls import path, reverse
 
 from leadership.choices import RegionLevel
 from leadership.models import Region
-from leadership.scope import COUNTY_ROLES, can_write, is_admin, region_in_scope
+from leadership.scope import COUNTY_ROLES, can_write, region_in_scope
+from leadership.scope import writable_counties as scope_writable_counties
 
 from . import ledger
 from .choices import ParcelKind
@@ -64,16 +65,7 @@ def _remove_stale_uploads(directory):
 
 def writable_counties(user):
     """The counties whose ledger the user may import."""
-    counties = Region.objects.counties().order_by("code")
-    if is_admin(user):
-        return counties
-    if (
-        getattr(user, "role", "") in COUNTY_ROLES
-        and user.region_id
-        and can_write(user, WRITE_LABEL, user.region)
-    ):
-        return counties.filter(pk=user.region_id)
-    return counties.none()
+    return scope_writable_counties(user, WRITE_LABEL)
 
 
 class LedgerImportForm(forms.Form):

@@ -15,7 +15,7 @@ from landtrack.admin_base import CountyFilter, LandTrackAdmin, ScopedInlineMixin
 from landtrack.numbers import MU_PER_HECTARE
 from landtrack.services import attribute_to
 from leadership.models import Region
-from leadership.scope import COUNTY_ROLES, can_write, is_admin
+from leadership.scope import is_admin, writable_counties
 
 from .choices import ParcelFlag, ParcelKind
 from .models import IdleProcedure, SupplyRecord
@@ -178,17 +178,8 @@ class SuspectedIdleFilter(admin.SimpleListFilter):
 
 
 def supply_import_counties(user):
-    """The counties whose supply records the user may import: a clerk's own county, or all for an admin."""
-    counties = Region.objects.counties().order_by("code")
-    if is_admin(user):
-        return counties
-    if (
-        getattr(user, "role", "") in COUNTY_ROLES
-        and user.region_id
-        and can_write(user, "parcels.parcel", user.region)
-    ):
-        return counties.filter(pk=user.region_id)
-    return counties.none()
+    """The counties whose supply records the user may import (those whose ledger they keep)."""
+    return writable_counties(user, "parcels.parcel")
 
 
 class SupplyImportForm(forms.Form):
