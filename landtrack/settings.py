@@ -186,7 +186,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["landtrack.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "landtrack.api.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
