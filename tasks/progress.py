@@ -292,39 +292,51 @@ def task_progress(tasks, as_of, *, breakdown=False, curve=False, forecast=False)
     for task in tasks:
         targets = _milestone_targets(task)
         shape = (task.start_date, task.end_date, targets)
-        windows_of_shape = shapes.get(shape)
-        if windows_of_shape is None:
+        plan = shapes.get(shape)
+        if plan is None:
             now = index_of(_span(task, as_of))
             pace = index_of(_span(task, pace_date)) if forecast else None
-            due = {day: index_of(_span(task, day)) for day, _ in targets if day <= as_of}
+            # Each milestone: its date, rate, share of the target, and the window counted by its date
+            # (None while not yet due).
+            milestone_plan = tuple(
+                (day, rate, rate / HUNDRED, index_of(_span(task, day)) if day <= as_of else None, day <= as_of)
+                for day, rate in targets
+            )
             months = [(end, index_of(_span(task, end))) for end in _month_ends(task, as_of)] if curve else []
-            windows_of_shape = shapes[shape] = (now, pace, due, months)
-        plans.append((task, targets, *windows_of_shape))
+            plan = shapes[shape] = (now, pace, milestone_plan, months)
+        plans.append((task, *plan))
 
     sums = disposed_by_county_kind(list(windows), {task.county_id for task in tasks})
-    nothing = ()
+    # The figures of a county's parcels of the kinds a category counts, per window (None: nothing
+    # disposed of), shared by the tasks of that county and category.
+    counted = {}
+    for task in tasks:
+        key = (task.county_id, task.category)
+        if key not in counted:
+            rows = [
+                sums[task.county_id, kind]
+                for kind in KINDS_BY_CATEGORY[task.category]
+                if (task.county_id, kind) in sums
+            ]
+            if len(rows) > 1:
+                rows = [[sum(column, ZERO) for column in zip(*rows, strict=True)]]
+            counted[key] = rows[0] if rows else None
 
     results = []
-    for task, targets, now, pace, due_spans, months in plans:
-        rows = [sums.get((task.county_id, kind), nothing) for kind in KINDS_BY_CATEGORY[task.category]]
+    for task, now, pace, milestone_plan, months in plans:
+        figures = counted[task.county_id, task.category]
 
-        def completed(index, rows=rows):
-            if index is None:
-                return ZERO
-            total = ZERO
-            for values in rows:
-                if values:
-                    total += values[index]
-            return total
+        def completed(index, figures=figures):
+            return ZERO if index is None or figures is None else figures[index]
 
         target = task.target_area_mu
         done = completed(now)
         rate = done / target * HUNDRED
         milestones, required_rate, next_milestone = [], ZERO, None
-        for milestone_due, milestone_rate in targets:
-            target_area = target * milestone_rate / HUNDRED
-            if milestone_due <= as_of:
-                reached = completed(due_spans[milestone_due])
+        for milestone_due, milestone_rate, share, window, is_due in milestone_plan:
+            target_area = target * share
+            if is_due:
+                reached = completed(window)
                 milestones.append(
                     MilestoneProgress(milestone_due, milestone_rate, target_area, reached, reached >= target_area)
                 )

@@ -95,10 +95,35 @@ def _rate(value):
     return str(value.quantize(HUNDREDTH, ROUND_HALF_UP))
 
 
-def progress_row(progress):
+class _Texts:
+    """Dates and rates written out once per response: the tasks of a campaign share their milestones'
+    dates and rates, so the country's 2,850 rows repeat a handful of them."""
+
+    __slots__ = ("dates", "rates")
+
+    def __init__(self):
+        self.dates, self.rates = {}, {}
+
+    def date(self, value):
+        text = self.dates.get(value)
+        if text is None:
+            text = self.dates[value] = value.isoformat()
+        return text
+
+    def rate(self, value):
+        text = self.rates.get(value)
+        if text is None:
+            text = self.rates[value] = _rate(value)
+        return text
+
+
+def progress_row(progress, texts=None):
     """One progress row as ProgressRowSerializer describes it, built directly: the country's report has
     thousands of rows, and DRF's generic serializers would spend most of its time (the schema still
-    documents the rows with the serializers above, and a test holds both to the same output)."""
+    documents the rows with the serializers above, and a test holds both to the same output).
+    ``texts`` shares the written-out dates and rates between the rows of one response."""
+    texts = texts or _Texts()
+    date, rate = texts.date, texts.rate
     task, upcoming = progress.task, progress.next_milestone
     return {
         "county": task.county.code,
@@ -106,26 +131,26 @@ def progress_row(progress):
         "task_id": task.pk,
         "year": task.year,
         "category": task.category,
-        "as_of": progress.as_of.isoformat(),
+        "as_of": date(progress.as_of),
         "target_area_mu": _area(progress.target_area_mu),
         "completed_area_mu": _area(progress.completed_area_mu),
         "completion_rate": _rate(progress.completion_rate),
-        "required_rate": _rate(progress.required_rate),
+        "required_rate": rate(progress.required_rate),
         "required_area_mu": _area(progress.required_area_mu),
         "shortfall_area_mu": _area(progress.shortfall_area_mu),
         "status": progress.status,
         "next_milestone": None
         if upcoming is None
         else {
-            "due": upcoming.due.isoformat(),
-            "target_rate": _rate(upcoming.target_rate),
+            "due": date(upcoming.due),
+            "target_rate": rate(upcoming.target_rate),
             "target_area_mu": _area(upcoming.target_area_mu),
             "remaining_area_mu": _area(upcoming.remaining_area_mu),
         },
         "milestones": [
             {
-                "due": milestone.due.isoformat(),
-                "target_rate": _rate(milestone.target_rate),
+                "due": date(milestone.due),
+                "target_rate": rate(milestone.target_rate),
                 "target_area_mu": _area(milestone.target_area_mu),
                 "completed_area_mu": _area(milestone.completed_area_mu),
                 "met": milestone.met,
@@ -211,10 +236,11 @@ class ProgressView(APIView):
             county_code=params.get("county"),
         )
         rows = task_progress(tasks, params["as_of"])
+        texts = _Texts()
         return Response(
             {
                 "as_of": params["as_of"].isoformat(),
-                "results": [progress_row(row) for row in rows],
+                "results": [progress_row(row, texts) for row in rows],
                 "totals": totals_rows(rows),
             }
         )

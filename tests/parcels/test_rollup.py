@@ -73,7 +73,10 @@ def recount(county_id, kind, first, last):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_ledgers_give_the_recounts_figures_for_random_windows(regions, seed):
+@pytest.mark.parametrize("one_year", [False, True], ids=["across-years", "one-year"])
+def test_random_ledgers_give_the_recounts_figures_for_random_windows(regions, seed, one_year):
+    """Across years the year rows are summed per county and kind; inside one year (a campaign's report)
+    each window is a difference of one row's columns: both give the recount's figures."""
     rng = random.Random(seed)
     counties = [regions["141026"], regions["141029"]]
     today = D(2024, 3, 15)
@@ -100,10 +103,17 @@ def test_random_ledgers_give_the_recounts_figures_for_random_windows(regions, se
 
     windows = []
     for _ in range(25):
-        first = D(2021, 12, 1) + datetime.timedelta(days=rng.randrange(850))
-        last = first + datetime.timedelta(days=rng.randrange(400))
+        if one_year:
+            first = D(2023, 1, 1) + datetime.timedelta(days=rng.randrange(365))
+            last = min(first + datetime.timedelta(days=rng.randrange(200)), D(2023, 12, 31))
+        else:
+            first = D(2021, 12, 1) + datetime.timedelta(days=rng.randrange(850))
+            last = first + datetime.timedelta(days=rng.randrange(400))
         windows.append((first, last))
-    windows += [(D(2022, 1, 1), D(2022, 12, 31)), (D(2023, 1, 1), today), (D(2024, 3, 1), D(2024, 3, 15))]
+    if one_year:
+        windows += [(D(2023, 1, 1), D(2023, 12, 31)), (D(2023, 1, 1), D(2023, 5, 31)), (D(2023, 6, 1), D(2023, 9, 30))]
+    else:
+        windows += [(D(2022, 1, 1), D(2022, 12, 31)), (D(2023, 1, 1), today), (D(2024, 3, 1), D(2024, 3, 15))]
     sums = disposed_by_county_kind(windows, {county.pk for county in counties}, today=today)
     for county in counties:
         for kind in ("unsupplied", "idle"):
