@@ -3,7 +3,6 @@
 Every setting can be overridden from the environment (``GUNICORN_BIND`` …) or on the command line.
 """
 
-import gc
 import multiprocessing
 import os
 
@@ -28,9 +27,12 @@ errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 wsgi_app = "landtrack.wsgi:application"
 # Load Django once in the master and fork the workers from it; the objects loaded by then are frozen
-# out of the garbage collector's scans, which otherwise walk all of Django on every collection.
+# out of the garbage collector's scans, which otherwise walk all of Django on every collection, and
+# the young generation is collected less often (landtrack/workers.py).
 preload_app = True
 
 
 def pre_fork(server, worker):
-    gc.freeze()
+    from landtrack.workers import prepare_collector
+
+    prepare_collector()

@@ -14,7 +14,6 @@ produced them are recorded in docs/PERFORMANCE.md.
 
 import argparse
 import datetime
-import gc
 import os
 import statistics
 import sys
@@ -34,13 +33,14 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from landtrack.workers import prepare_collector  # noqa: E402
 from leadership.choices import Role  # noqa: E402
 from leadership.models import User  # noqa: E402
 from parcels.models import Disposal, Parcel  # noqa: E402
 from tasks.models import CountyTask  # noqa: E402
 
 settings.DEBUG = False  # no query log: measure what production runs
-gc.freeze()  # as gunicorn.conf.py leaves its workers: Django's own objects out of the collector's scans
+prepare_collector()  # as gunicorn.conf.py leaves its workers (landtrack/workers.py)
 
 
 def measure(function, repeat):
