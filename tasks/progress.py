@@ -19,7 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Aggregate, CharField, Count, Q, Sum, Value
+from django.db.models.functions import Cast, Concat
 
 from landtrack.validation import ZERO, exact_area
 from parcels.models import Disposal, Parcel
@@ -237,6 +238,34 @@ def _status(rate, required_rate, next_milestone):
     return ProgressStatus.ON_TRACK
 
 
+class _Joined(Aggregate):
+    """A group's texts joined by commas, in no set order (STRING_AGG; GROUP_CONCAT on SQLite)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+RATE_PLACES = Decimal(1).scaleb(-Milestone._meta.get_field("target_rate").decimal_places)
+
+
+def _parse_milestones(text, parsed):
+    """``((due, rate), …)`` by date from "due rate,due rate,…", parsed once per distinct text: the tasks
+    of a campaign share one list (and so one tuple, which the shapes in task_progress then compare fast)."""
+    targets = parsed.get(text)
+    if targets is None:
+        pairs = (pair.split(" ") for pair in text.split(",")) if text else ()
+        targets = parsed[text] = tuple(
+            sorted(
+                (datetime.date.fromisoformat(due), Decimal(rate).quantize(RATE_PLACES)) for due, rate in pairs
+            )
+        )
+    return targets
+
+
 def tasks_in_scope(user, *, year=None, category=None, county_code=None):
     """The county tasks the user may read, as TaskRefs with county and milestones (2 queries)."""
     tasks = CountyTask.objects.visible_to(user)
@@ -246,24 +275,28 @@ def tasks_in_scope(user, *, year=None, category=None, county_code=None):
         tasks = tasks.filter(category=category)
     if county_code:
         tasks = tasks.filter(county__code=county_code)
-    targets = defaultdict(list)
-    for task_id, due, rate in (
-        Milestone.objects.filter(task__in=tasks.values("pk")).order_by("task_id", "due").values_list(
-            "task_id", "due", "target_rate"
+    milestone_texts = dict(
+        Milestone.objects.filter(task__in=tasks.values("pk"))
+        .order_by()
+        .values("task_id")
+        .annotate(
+            text=_Joined(
+                Concat(Cast("due", CharField()), Value(" "), Cast("target_rate", CharField()), output_field=CharField())
+            )
         )
-    ):
-        targets[task_id].append((due, rate))
-    counties = {}
-    refs = []
-    for row in tasks.order_by("county__code", "year", "category").values_list(
+        .values_list("task_id", "text")
+    )
+    rows = tasks.order_by("county__code", "year", "category").values_list(
         "pk", "county_id", "county__code", "county__name", "year", "category", "name", "target_area_mu",
         "start_date", "end_date", "assigned_by", "document_number", "lead_unit_id",
-    ):
-        pk, county_id, code, county_name, *fields = row
+    )
+    counties, parsed = {}, {}
+    refs = []
+    for pk, county_id, code, county_name, *fields in rows:
         county = counties.get(county_id)
         if county is None:
             county = counties[county_id] = CountyRef(county_id, code, county_name)
-        refs.append(TaskRef(pk, county, *fields, tuple(targets.get(pk, ()))))
+        refs.append(TaskRef(pk, county, *fields, _parse_milestones(milestone_texts.get(pk), parsed)))
     return refs
 
 
@@ -311,16 +344,12 @@ def task_progress(tasks, as_of, *, breakdown=False, curve=False, forecast=False)
     # disposed of), shared by the tasks of that county and category.
     counted = {}
     for task in tasks:
-        key = (task.county_id, task.category)
-        if key not in counted:
-            rows = [
-                sums[task.county_id, kind]
-                for kind in KINDS_BY_CATEGORY[task.category]
-                if (task.county_id, kind) in sums
-            ]
+        county_id, category = task.county_id, task.category
+        if (county_id, category) not in counted:
+            rows = [sums[county_id, kind] for kind in KINDS_BY_CATEGORY[category] if (county_id, kind) in sums]
             if len(rows) > 1:
                 rows = [[sum(column, ZERO) for column in zip(*rows, strict=True)]]
-            counted[key] = rows[0] if rows else None
+            counted[county_id, category] = rows[0] if rows else None
 
     results = []
     for task, now, pace, milestone_plan, months in plans:
@@ -330,13 +359,13 @@ def task_progress(tasks, as_of, *, breakdown=False, curve=False, forecast=False)
             return ZERO if index is None or figures is None else figures[index]
 
         target = task.target_area_mu
-        done = completed(now)
+        done = ZERO if now is None or figures is None else figures[now]
         rate = done / target * HUNDRED
         milestones, required_rate, next_milestone = [], ZERO, None
         for milestone_due, milestone_rate, share, window, is_due in milestone_plan:
             target_area = target * share
             if is_due:
-                reached = completed(window)
+                reached = ZERO if window is None or figures is None else figures[window]
                 milestones.append(
                     MilestoneProgress(milestone_due, milestone_rate, target_area, reached, reached >= target_area)
                 )
