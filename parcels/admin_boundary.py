@@ -293,22 +293,16 @@ class BoundaryAdminMixin:
         if county is None:
             raise PermissionDenied
         try:
-            parsed, matches = self._boundary_matches(
-                request, content=data["content"], county=county, parcel=parcel
-            )
             if parcel is not None:
-                match = matches[0]
                 stored = [
-                    boundary_services.boundary_save(
-                        parcel=parcel,
-                        found=match.found,
-                        parsed=parsed,
-                        file_name=data["name"],
-                        notes=match.notes,
-                        user=request.user,
+                    boundary_services.boundary_upload(
+                        parcel=parcel, content=data["content"], file_name=data["name"], user=request.user
                     )
                 ]
             else:
+                parsed, matches = self._boundary_matches(
+                    request, content=data["content"], county=county, parcel=None
+                )
                 stored = boundary_services.boundaries_import(
                     parsed=parsed, matches=matches, file_name=data["name"], user=request.user
                 )

@@ -20,6 +20,8 @@ from pyproj import Transformer
 from shapely.geometry import Polygon, mapping
 from shapely.geometry.polygon import orient
 
+from landtrack.numbers import TEN_THOUSANDTH, round_half_up
+
 __all__ = [
     "MAX_FILE_BYTES",
     "GEOGRAPHIC_EPSG",
@@ -243,7 +245,7 @@ def format_percent(value):
 
 
 def format_hectares(value):
-    return f"{Decimal(value).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP):.4f}"
+    return f"{round_half_up(value, TEN_THOUSANDTH):.4f}"
 
 
 def format_mu(value):
@@ -761,10 +763,26 @@ def read_boundary_file(content, *, near_lng=None, fallback_zone=None):
     ):
         chosen = fallback_zone()
         if chosen is not None and valid_zone(chosen[0]):
-            source = ZoneSource(chosen[0], chosen[1], zone_width(chosen[0]))
+            source = _fallback_source(*chosen, width=source.width)
     for parcel in parsed.parcels:
         _build_parcel(parcel, source)
     return parsed
+
+
+def _fallback_source(zone, how, *, width):
+    """A fallback zone in the width the header's 几度分带 names: the zone of that width with the same central
+    meridian (eastings in 6° zone 19 and 3° zone 37 are the same numbers), or no zone when there is none."""
+    if width is None or zone_width(zone) == width:
+        return ZoneSource(zone, how, zone_width(zone))
+    meridian = _central_meridian(zone)
+    same = zone_for_meridian(meridian, width)
+    if same is None:
+        return ZoneSource(None, "", width)
+    return ZoneSource(same, f"{how}（中央子午线 {meridian}°，即 {width} 度带第 {same} 带）", width)
+
+
+def _central_meridian(zone):
+    return zone * 3 if zone_width(zone) == 3 else zone * 6 - 3
 
 
 def _build_parcel(parcel, source):
@@ -822,7 +840,7 @@ def _build_parcel(parcel, source):
 def _check_zone_band(parcel):
     """Warn when the parcel lies well outside its zone: the zone prefix (or header 带号) is likely wrong."""
     width = zone_width(parcel.zone)
-    meridian = parcel.zone * 3 if width == 3 else parcel.zone * 6 - 3
+    meridian = _central_meridian(parcel.zone)
     reach = width / 2 + ZONE_BAND_MARGIN
     min_lng, _, max_lng, _ = parcel.bbox
     farthest = max(abs(min_lng - meridian), abs(max_lng - meridian))

@@ -5,17 +5,16 @@ The REST API and the admin call these; the file format, the transform and the ch
 """
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from landtrack.numbers import TEN_THOUSANDTH, round_half_up
 from landtrack.services import attribute_to
 
 from .boundaries import (
-    FOUR_PLACES,
     SQUARE_METRES_PER_HECTARE,
     BoundaryFileError,
     ExportParcel,
@@ -119,9 +118,7 @@ def _store(*, boundary, parcel, found, parsed, file_name, notes, user):
     boundary.area_m2 = found.area_m2
     boundary.area_mu = found.area_mu
     # Kept as the model holds areas (4 places); the check itself used the file's exact figure.
-    boundary.file_area_ha = (
-        None if found.area_ha is None else found.area_ha.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
-    )
+    boundary.file_area_ha = round_half_up(found.area_ha, TEN_THOUSANDTH)
     boundary.file_header = dict(parsed.header)
     boundary.parcel_line = found.parcel_line()
     boundary.file_name = (file_name or "")[-255:]
@@ -199,7 +196,6 @@ class FileMatch:
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     replaces: bool = False
-    notes: list = field(default_factory=list)
 
     @property
     def writable(self):
@@ -222,7 +218,6 @@ def boundary_match_parcel(*, parsed, parcel):
         errors=[str(error) for error in found.errors],
         warnings=file_warnings(parsed, found, notes) + _declared_warnings(found, parcel),
         replaces=getattr(parcel, "boundary", None) is not None,
-        notes=notes,
     )
 
 

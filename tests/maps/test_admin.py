@@ -283,3 +283,20 @@ def test_the_change_page_lists_who_uploaded_replaced_or_removed_the_boundary(
         ["root", "重新上传", "15.00", "第二次.txt"],
         ["clerk_anze", "上传", "15.00", "第一次.txt"],
     ]
+
+
+def test_the_preview_costs_the_same_queries_for_one_parcel_or_three(client, clerk_anze, anze_parcels):
+    signed_in(client, clerk_anze)
+    # Two of the three already mapped: the preview says which it would replace, from the same query.
+    for code in ("AZ-001", "AZ-004"):
+        upload(client_for(clerk_anze), anze_parcels[code], gbk(SEVERAL))
+    preview(client, gbk(SQUARE))  # warm the session and content-type caches
+    with CaptureQueriesContext(connection) as one:
+        assert len(rows_of(preview(client, gbk(SQUARE)))) == 1
+    with CaptureQueriesContext(connection) as three:
+        response = preview(client, gbk(SEVERAL))
+    assert [row[0] for row in rows_of(response)] == ["matched", "matched", "matched"]
+    assert response.content.decode().count("将替换已有边界") == 2
+    # Session, user, the writable counties (exists, the chosen one), the ledger lines of the file's codes with
+    # their boundaries, the user's permissions (two), the county choices and the user's region (page header).
+    assert len(three) == len(one) == 9

@@ -459,10 +459,29 @@ def test_a_file_naming_no_zone_takes_the_zone_the_countys_mapped_parcels_use(api
     settings.LANDTRACK_DEFAULT_ZONE = 37
     # 安泽 already has a parcel mapped in the 6° zone 19 (which shares zone 37's central meridian, 111°E).
     upload(api, anze_parcels["AZ-003"], gbk(SQUARE_6_DEGREE))
-    body = upload(api, anze_parcels["AZ-001"], gbk(NO_ZONE_ANYWHERE)).json()
-    assert body["warnings"] == ["第13行：Y 坐标没有带号前缀，已按 本县已上图地块所用的 6 度带第 19 带 计算。"]
+    # Neither 带号 nor 几度分带: the first point moves up to line 12.
+    body = upload(api, anze_parcels["AZ-001"], gbk(NO_ZONE_ANYWHERE.replace("几度分带=3\n", ""))).json()
+    assert body["warnings"] == ["第12行：Y 坐标没有带号前缀，已按 本县已上图地块所用的 6 度带第 19 带 计算。"]
     boundary = ParcelBoundary.objects.get(parcel=anze_parcels["AZ-001"])
     assert (boundary.zone, boundary.epsg) == (19, 4497)
+
+
+def test_a_3_degree_file_naming_no_zone_takes_the_countys_6_degree_zone_as_the_3_degree_zone_of_its_meridian(
+    api, anze_parcels, settings
+):
+    from .samples import SQUARE_6_DEGREE
+
+    settings.LANDTRACK_DEFAULT_ZONE = None
+    upload(api, anze_parcels["AZ-003"], gbk(SQUARE_6_DEGREE))
+    # The file says 几度分带=3: 6° zone 19's central meridian 6 × 19 − 3 = 111°E is 3° zone 111 ÷ 3 = 37.
+    body = upload(api, anze_parcels["AZ-001"], gbk(NO_ZONE_ANYWHERE)).json()
+    assert body["warnings"] == [
+        "第13行：Y 坐标没有带号前缀，已按 本县已上图地块所用的 6 度带第 19 带（中央子午线 111°，即 3 度带第 37 带） 计算。"
+    ]
+    boundary = ParcelBoundary.objects.get(parcel=anze_parcels["AZ-001"])
+    assert (boundary.zone, boundary.zone_width, boundary.epsg) == (37, 3, 4525)
+    # Exported as the surveyor wrote it: 3° zone 37, Y prefixed with 37.
+    assert boundary.rings[0]["points"][0] == ["J1", "3985000.000", "37500000.000"]
 
 
 def test_a_file_naming_no_zone_in_a_county_with_no_map_takes_the_default_zone(api, anze_parcels, settings):

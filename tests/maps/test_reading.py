@@ -109,6 +109,26 @@ def test_eastings_without_prefix_and_no_zone_anywhere_are_refused_with_the_line(
     assert parcel.errors[0].message.startswith("Y 坐标没有带号前缀，[属性描述] 中也没有有效的带号，无法确定投影带")
 
 
+def test_a_fallback_zone_of_the_other_width_is_taken_at_its_central_meridian():
+    text = SQUARE_NO_PREFIX.replace("带号=37\n", "")  # 几度分带=3 stays
+    # 6° zone 20: central meridian 6 × 20 − 3 = 117°E, which is 3° zone 117 ÷ 3 = 39 (EPSG 4488 + 39 = 4527).
+    parcel = only(read_boundary_file(gbk(text), fallback_zone=lambda: (20, "本县的 6 度带第 20 带")))
+    assert (parcel.zone, parcel.epsg) == (39, 4527)
+    assert points(parcel)[0] == ("J1", Decimal("3985000.000"), Decimal("39500000.000"))
+    assert parcel.warnings[0].message == (
+        "Y 坐标没有带号前缀，已按 本县的 6 度带第 20 带（中央子午线 117°，即 3 度带第 39 带） 计算。"
+    )
+
+
+def test_a_fallback_zone_whose_meridian_has_no_zone_of_the_files_width_is_not_used():
+    text = SQUARE_NO_PREFIX.replace("带号=37\n", "").replace("几度分带=3", "几度分带=6")
+    # 3° zone 38 is centred on 114°E; 6° zones are centred on 111°E and 117°E, none on 114°E.
+    parcel = only(read_boundary_file(gbk(text), fallback_zone=lambda: (38, "默认投影带")))
+    assert parcel.area_m2 is None
+    assert [e.line for e in parcel.errors] == [13]
+    assert parcel.errors[0].message.startswith("Y 坐标没有带号前缀，[属性描述] 中也没有有效的带号，无法确定投影带")
+
+
 def test_a_ring_without_its_closing_point_is_closed_with_a_warning():
     parsed = read_boundary_file(gbk(SQUARE_UNCLOSED))
     parcel = only(parsed)
