@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db.models import F
 from django.urls import reverse
 
-from landtrack.dates import full_years_passed_from
+from landtrack.dates import full_years_passed_from, latest_start
 from landtrack.numbers import format_area, rate_2
 from parcels.models import Parcel
 from parcels.rules import flag_filter, procedure_deadlines, with_rule_facts
@@ -147,14 +147,22 @@ def _capped_count(queryset):
     return len(queryset.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
 
 
-def _soonest(queryset, date_field, limit):
+def _soonest(queryset, date_field, limit, tied_through=None):
     """The rows of the ``limit`` earliest dates, ties at the last one included: the panel's soonest
     ``limit`` can only come from these, however ties order. The last date is read first, through the
-    date's index, so that the rows are then one index range."""
+    date's index, so that the rows are then one index range. ``tied_through`` maps that date to the
+    last one whose reminder falls on the same day, where the reminder's date is not the field's own."""
     dates = list(queryset.order_by(date_field).values_list(date_field, flat=True)[:limit])
     if len(dates) < limit:
         return queryset
-    return queryset.filter(**{f"{date_field}__lte": dates[-1]}).order_by(date_field)
+    last = tied_through(dates[-1]) if tied_through else dates[-1]
+    return queryset.filter(**{f"{date_field}__lte": last}).order_by(date_field)
+
+
+def _lapse_tied_through(approval_date):
+    """The last approval date that lapses on the same day as ``approval_date``: approvals of 28 and of
+    29 February 2020 both lapse from 1 March 2022."""
+    return latest_start(full_years_passed_from(approval_date, 2), 2)
 
 
 def _parcel_reminders(user, as_of, until, limit=None):
@@ -175,7 +183,7 @@ def _parcel_reminders(user, as_of, until, limit=None):
             capped = capped or found > COUNT_CAP
             count += min(found, COUNT_CAP)
         planned = _soonest(planned, "planned_date", limit)
-        lapsing = _soonest(lapsing, "approval_date", limit)
+        lapsing = _soonest(lapsing, "approval_date", limit, _lapse_tied_through)
     for parcel in planned:
         left = format_area(parcel.area_mu - parcel.disposed_as_of)
         items.append(

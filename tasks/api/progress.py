@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from landtrack.api.fields import AreaField, DateField, RateField
-from landtrack.numbers import HUNDREDTH
+from landtrack.numbers import HUNDREDTH, area_2, rate_2
 from leadership.choices import RegionLevel
 from leadership.models import Region
 from leadership.scope import region_in_scope
@@ -86,13 +86,13 @@ class CountyProgressSerializer(serializers.Serializer):
 
 
 def _area(value):
-    # area_2 (half-up to 2 places), written out as AreaField writes it; a quantized Decimal's str()
-    # is that figure with its two places, without format()'s slower path.
-    return None if value is None else str(value.quantize(HUNDREDTH, ROUND_HALF_UP))
+    # As AreaField writes it; a quantized Decimal's str() is that figure with its two places, without
+    # format()'s slower path.
+    return None if value is None else str(area_2(value))
 
 
 def _rate(value):
-    return str(value.quantize(HUNDREDTH, ROUND_HALF_UP))
+    return str(rate_2(value))
 
 
 class _Texts:

@@ -11,6 +11,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Sum
 
@@ -192,3 +193,34 @@ def test_parcel_counts_follow_every_create_move_and_delete(regions):
     assert counts()[("141029", "unsupplied")] == 1
     parcel_counts_refresh([xiangning.pk])
     assert counts() == {("141026", "unsupplied"): 1, ("141029", "unsupplied"): 4}
+
+
+# --- the command ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_command_reports_drift_changes_nothing_on_check_and_rebuilds_exactly(regions, capsys):
+    anze = regions["141026"]
+    parcel = ParcelFactory(county=anze, code="CMD", area_mu=Decimal("10"))
+    services.disposal_record(parcel=parcel, method="supply_transfer", area_mu=Decimal("2.5"), date=D(2023, 4, 10))
+    call_command("rebuild_progress_rollup", "--check")
+    assert "一致" in capsys.readouterr().out
+    # Writes behind the program's back: the year's December figure changed, the county's parcel count gone.
+    DisposalYearTotal.objects.filter(county=anze).update(through_12=Decimal("1"))
+    ParcelCount.objects.filter(county=anze).delete()
+    with pytest.raises(CommandError, match="有 2 处不一致"):
+        call_command("rebuild_progress_rollup", "--check")
+    assert DisposalYearTotal.objects.get(county=anze).through_12 == Decimal("1")  # --check changes nothing
+    assert not ParcelCount.objects.filter(county=anze).exists()
+    call_command("rebuild_progress_rollup")
+    assert "重建前有 2 处不一致" in capsys.readouterr().out
+    # 2.5 亩 on 10 April 2023: nothing through March, 2.5 from April on; one disposal; one parcel.
+    row = DisposalYearTotal.objects.get(county=anze, kind="unsupplied", year=2023)
+    assert (row.through_03, row.through_04, row.through_12, row.disposals) == (
+        Decimal("0"),
+        Decimal("2.5"),
+        Decimal("2.5"),
+        1,
+    )
+    assert ParcelCount.objects.get(county=anze, kind="unsupplied").parcels == 1
+    assert rollup_drift() == []

@@ -151,10 +151,9 @@ def test_dashboard_query_counts_do_not_grow_with_counties(
             parcel=parcel, method="supply_transfer", area_mu=Decimal("1"), date=datetime.date(2023, 3, 1)
         )
     # session, user, the user's region (header), task years, tasks, milestones, the disposed area (the
-    # year totals: 2023 is a whole year), and the reminders panel: this year's tasks (none), their
-    # year totals and the days of this month not yet past, rectification items, planned parcels and
-    # lapsing approvals (each counted, its 12th-soonest date read, then the soonest read), idle-land
-    # procedures
+    # year totals: 2023 is a whole year), and the reminders panel: this year's tasks and milestones (none
+    # in the demo's years, so no figures to read), rectification items, planned parcels and lapsing
+    # approvals (each counted, its 12th-soonest date read, then the soonest read), idle-land procedures
     with django_assert_num_queries(17):
         assert len(client.get("/dashboard/", {"year": 2023}).context["rows"]) == 1 + extra_counties
     # … and on a county page: the county, the town/unit breakdown (2) and the pending parcels
@@ -213,3 +212,53 @@ def test_the_overview_pages_its_rows_but_counts_and_totals_all_of_them(signed_in
     assert first["totals"] == second["totals"]
     page = client.get("/dashboard/", {"year": 2023, "sort": "county", "dir": "asc"}).content.decode()
     assert "第 1/2 页" in page and "page=2" in page and "下一页" in page
+
+
+def _reminders_of_every_kind(counties):
+    """In each county, as of 5 July 2023: a task behind its 30 June milestone, an overdue rectification
+    item, a passed planned date, a lapsed approval and an idle-land investigation notice overdue."""
+    from parcels.models import IdleProcedure
+    from tasks.models import RectificationItem
+    from tests.factories import IdleParcelFactory
+
+    for code in counties:
+        county = Region.objects.get(code=code)
+        task_services.task_create(county=county, year=2023, category="both", target_area_mu=Decimal("10"))
+        task_services.rectification_save(
+            item=RectificationItem(county=county, title=f"{code}整改", deadline=datetime.date(2023, 6, 30))
+        )
+        ParcelFactory(
+            county=county,
+            code=f"{code}-PL",
+            planned_method="supply_transfer",
+            planned_date=datetime.date(2023, 7, 1),
+        )
+        ParcelFactory(
+            county=county,
+            code=f"{code}-LA",
+            expropriation_status="not_started",
+            approval_date=datetime.date(2021, 3, 1),
+        )
+        IdleProcedure(
+            parcel=IdleParcelFactory(county=county, code=f"{code}-ID"), found_date=datetime.date(2023, 6, 1)
+        ).save()
+
+
+@pytest.mark.parametrize(
+    "counties", [("141002", "141021", "141022"), ("141002", "141021", "141022", "141023", "141024", "141025")]
+)
+def test_the_reminders_page_and_api_query_counts_do_not_grow_with_reminders(
+    signed_in, django_assert_num_queries, counties
+):
+    _reminders_of_every_kind(counties)
+    client = signed_in(Role.CITY_BUREAU, "141000")
+    # Each county: 5 reminders (milestone, rectification, planned date, lapsed approval, notice due).
+    # Session, user; milestones, tasks, the year totals and the days of July; rectification items;
+    # planned parcels; lapsed approvals; idle-land procedures.
+    with django_assert_num_queries(10):
+        items = client.get("/api/v1/reminders/", {"as_of": "2023-07-05"}).json()
+    assert len([item for item in items if item["county"] in counties]) == 5 * len(counties)
+    # … and the page: the same, with the user's region (header) and the task years.
+    with django_assert_num_queries(12):
+        page = client.get("/dashboard/reminders/", {"as_of": "2023-07-05"})
+    assert len([item for item in page.context["reminders"] if item.county in counties]) == 5 * len(counties)
