@@ -15,8 +15,9 @@ from landtrack.admin_base import CountyFilter, LandTrackAdmin, ScopedInlineMixin
 from landtrack.numbers import MU_PER_HECTARE
 from landtrack.services import attribute_to
 from leadership.models import Region
-from leadership.scope import is_admin, writable_counties
+from leadership.scope import is_admin
 
+from .admin_ledger import writable_counties
 from .choices import ParcelFlag, ParcelKind
 from .models import IdleProcedure, SupplyRecord
 from .rules import (
@@ -177,11 +178,6 @@ class SuspectedIdleFilter(admin.SimpleListFilter):
         return queryset
 
 
-def supply_import_counties(user):
-    """The counties whose supply records the user may import (those whose ledger they keep)."""
-    return writable_counties(user, "parcels.parcel")
-
-
 class SupplyImportForm(forms.Form):
     file = forms.FileField(
         label="供地结果文件",
@@ -193,7 +189,8 @@ class SupplyImportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["county"].queryset = supply_import_counties(user)
+        # Supply records are imported by those who keep the county's ledger.
+        self.fields["county"].queryset = writable_counties(user)
 
 
 @admin.register(SupplyRecord)
@@ -223,12 +220,12 @@ class SupplyRecordAdmin(LandTrackAdmin):
         return [path("import/", view, name="parcels_supplyrecord_import"), *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_import": supply_import_counties(request.user).exists()}
+        extra_context = {**(extra_context or {}), "can_import": writable_counties(request.user).exists()}
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request):
         """Upload the monitoring system's export: every row is imported, or none (errors by row and column)."""
-        if not supply_import_counties(request.user).exists():
+        if not writable_counties(request.user).exists():
             raise PermissionDenied
         result = None
         form = SupplyImportForm(request.POST or None, request.FILES or None, user=request.user)

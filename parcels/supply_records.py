@@ -10,29 +10,28 @@ every record passes through the model's validation. A file costs one read of the
 batched write with its change history, however long it is.
 """
 
-import datetime
-import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .choices import SupplyMethod
 from .ledger import (
+    HEADER_SEARCH_ROWS,
+    MAX_ROWS,
     NOT_XLSX,
     CellProblem,
+    _as_text,
+    _header_key,
+    _is_blank,
+    _key,
     open_xlsx,
     read_date,
     read_decimal,
 )
 from .models import SupplyRecord
-
-MAX_ROWS = 20_000
-HEADER_SEARCH_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -66,6 +65,9 @@ COLUMN_ORDER = {column.header: index for index, column in enumerate(COLUMNS)}
 PAST_DATES = ("contract_date", "actual_start_date", "actual_completion_date")
 
 
+CONFLICT_MESSAGE = "保存时与其他用户同时进行的导入冲突，本次没有导入任何记录；请重新导入。"
+
+
 class SupplyFileError(Exception):
     """The file cannot be read as a supply-result export; the message is for the user."""
 
@@ -77,6 +79,7 @@ class SupplyImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list = field(default_factory=list)  # [{"row", "column", "message"}]
+    conflict: bool = False  # refused because another import wrote the same records meanwhile
 
     @property
     def ok(self):
@@ -91,22 +94,9 @@ class SupplyImportResult:
         }
 
 
-def _key(text):
-    """How headers are matched: NFKC (全角 → 半角), no spaces, no required-marking asterisk."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).rstrip("*")
-
-
-HEADER_KEYS = {_key(column.header): column for column in COLUMNS}
-
-
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    return str(value).strip().strip("\u200b\ufeff\u3000").strip()
+# Headers and cells are read as the ledger's are (parcels.ledger): the same matching of headers (全角 and
+# 半角 alike, spaces and a required-marking asterisk ignored), the same text of a cell.
+HEADER_KEYS = {_header_key(column.header): column for column in COLUMNS}
 
 
 def _open(source):
@@ -128,7 +118,7 @@ def read_supply_file(source):
                     break
                 positions = {}
                 for index, value in enumerate(values):
-                    column = HEADER_KEYS.get(_key(value)) if isinstance(value, str) else None
+                    column = HEADER_KEYS.get(_header_key(value))
                     if column is not None:
                         if column.field in positions:
                             raise SupplyFileError(f"表头中“{column.header}”出现了不止一次，请删去重复的列。")
@@ -156,7 +146,7 @@ def _data_rows(sheet, rows, header_row, positions):
     data = []
     for number, values in enumerate(rows, header_row + 1):
         cells = {name: values[index] if index < len(values) else None for name, index in positions.items()}
-        if all(value is None or _text(value) == "" for value in cells.values()):
+        if all(_is_blank(value) for value in cells.values()):
             continue
         if len(data) >= MAX_ROWS:
             raise SupplyFileError(f"超过 {MAX_ROWS} 行，请拆分后分批导入。")
@@ -182,14 +172,14 @@ def _read(column, value):
             raise CellProblem(
                 "电子监管号超过 15 位数字，被 Excel 当作数字改变了末几位；请将该列设为文本后重新填写。"
             )
-        text = _text(value)
+        text = _as_text(value)
         if column.max_length and len(text) > column.max_length:
             raise CellProblem(f"不能超过 {column.max_length} 个字（现为 {len(text)} 个）。")
         return text
-    if _text(value) == "":
+    if _as_text(value) == "":
         return "" if column.reader == "method" else None
     if column.reader == "method":
-        return _method(_text(value))
+        return _method(_as_text(value))
     if column.reader == "hectares":
         area = read_decimal(value, 4, suffixes=("公顷",))
         if area is not None and area <= 0:
@@ -268,72 +258,85 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
             first_row_of[code] = number
         read.append((number, values, bad))
 
-    with transaction.atomic():
-        stored = {
-            record.supervision_number: record
-            for record in SupplyRecord.objects.select_for_update().filter(
-                supervision_number__in=list(first_row_of)
-            )
-        }
-        to_create, to_update = [], []
-        for number, values, bad in read:
-            record = stored.get(values.get("supervision_number"))
-            if record is not None and record.county_id != county.pk:
-                result.errors.append(
-                    {
-                        "row": number,
-                        "column": "电子监管号",
-                        "message": f"电子监管号“{values['supervision_number']}”已登记在其他县（市、区），"
-                        f"不能导入{county.name}。",
-                    }
+    try:
+        with transaction.atomic():
+            stored = {
+                record.supervision_number: record
+                for record in SupplyRecord.objects.select_for_update().filter(
+                    supervision_number__in=list(first_row_of)
                 )
-                continue
-            if bad:
-                continue
-            if record is None:
-                record = SupplyRecord(county=county, **values)
-                target = to_create
-            else:
-                changed = False
-                for name, value in values.items():
-                    if getattr(record, name) != value:
-                        setattr(record, name, value)
-                        changed = True
-                if not changed:
-                    result.unchanged += 1
+            }
+            to_create, to_update = [], []
+            for number, values, bad in read:
+                record = stored.get(values.get("supervision_number"))
+                if record is not None and record.county_id != county.pk:
+                    result.errors.append(
+                        {
+                            "row": number,
+                            "column": "电子监管号",
+                            "message": f"电子监管号“{values['supervision_number']}”已登记在其他县（市、区），"
+                            f"不能导入{county.name}。",
+                        }
+                    )
                     continue
-                target = to_update
-            try:
-                # The county was resolved by the caller and the number's uniqueness checked above: no query.
-                record.full_clean(exclude=["county", "parcel"], validate_unique=False)
-            except ValidationError as error:
-                for name, messages in error.message_dict.items():
-                    column = COLUMN_OF_FIELD.get(name)
-                    for message in messages:
-                        result.errors.append(
-                            {"row": number, "column": column.header if column else None, "message": message}
-                        )
-                continue
-            target.append(record)
-        result.errors.sort(key=lambda error: (error["row"] or 0, COLUMN_ORDER.get(error["column"], -1)))
-        if result.errors:
-            result.created = result.updated = result.unchanged = 0
-            return result
-        result.created, result.updated = len(to_create), len(to_update)
-        if dry_run:
-            return result
-        reason = "导入监管系统供地结果"
-        if to_create:
-            bulk_create_with_history(to_create, SupplyRecord, default_user=user, default_change_reason=reason)
-        if to_update:
-            now = timezone.now()
-            for record in to_update:
-                record.updated_at = now
-            bulk_update_with_history(
-                to_update,
-                SupplyRecord,
-                [*FIELDS, "updated_at"],
-                default_user=user,
-                default_change_reason=reason,
-            )
+                if bad:
+                    continue
+                if record is None:
+                    record = SupplyRecord(county=county, **values)
+                    target = to_create
+                else:
+                    changed = False
+                    for name, value in values.items():
+                        if getattr(record, name) != value:
+                            setattr(record, name, value)
+                            changed = True
+                    if not changed:
+                        result.unchanged += 1
+                        continue
+                    target = to_update
+                try:
+                    # The county was resolved by the caller and the number's uniqueness checked above: no query.
+                    record.full_clean(exclude=["county", "parcel"], validate_unique=False)
+                except ValidationError as error:
+                    for name, messages in error.message_dict.items():
+                        column = COLUMN_OF_FIELD.get(name)
+                        for message in messages:
+                            result.errors.append(
+                                {
+                                    "row": number,
+                                    "column": column.header if column else None,
+                                    "message": message,
+                                }
+                            )
+                    continue
+                target.append(record)
+            result.errors.sort(key=lambda error: (error["row"] or 0, COLUMN_ORDER.get(error["column"], -1)))
+            if result.errors:
+                result.created = result.updated = result.unchanged = 0
+                return result
+            result.created, result.updated = len(to_create), len(to_update)
+            if dry_run:
+                return result
+            reason = "导入监管系统供地结果"
+            if to_create:
+                bulk_create_with_history(
+                    to_create, SupplyRecord, default_user=user, default_change_reason=reason
+                )
+            if to_update:
+                now = timezone.now()
+                for record in to_update:
+                    record.updated_at = now
+                bulk_update_with_history(
+                    to_update,
+                    SupplyRecord,
+                    [*FIELDS, "updated_at"],
+                    default_user=user,
+                    default_change_reason=reason,
+                )
+    except IntegrityError:
+        # New numbers are not locked by the read above: another import created one of them meanwhile, and
+        # everything this one wrote was rolled back.
+        result.created = result.updated = result.unchanged = 0
+        result.conflict = True
+        result.errors.append({"row": None, "column": None, "message": CONFLICT_MESSAGE})
     return result

@@ -60,6 +60,18 @@ def resolve_county(request, code, *, required=True, field=False):
     return county
 
 
+def county_code_field(**kwargs):
+    """The optional county code parameter that :func:`resolve_county` then resolves."""
+    return serializers.RegexField(
+        r"^\d{6}$",
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        error_messages=COUNTY_CODE_MESSAGES,
+        **kwargs,
+    )
+
+
 class LedgerImportSerializer(serializers.Serializer):
     file = serializers.FileField(
         allow_empty_file=True,
@@ -71,14 +83,7 @@ class LedgerImportSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="台账类型；省略时按文件的表头识别。",
     )
-    county = serializers.RegexField(
-        r"^\d{6}$",
-        trim_whitespace=False,
-        required=False,
-        allow_blank=True,
-        error_messages=COUNTY_CODE_MESSAGES,
-        help_text="县（市、区）代码（6 位数字）；县级用户可省略（本县）。",
-    )
+    county = county_code_field(help_text="县（市、区）代码（6 位数字）；县级用户可省略（本县）。")
     dry_run = serializers.BooleanField(
         required=False, default=False, help_text="true：只检查、预览，不写入。"
     )
@@ -264,13 +269,7 @@ class ParcelExportView(ScopedViewSetMixin, GenericAPIView):
 
 class TemplateQuery(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ParcelKind.choices, required=False, allow_blank=True)
-    county = serializers.RegexField(
-        r"^\d{6}$",
-        trim_whitespace=False,
-        required=False,
-        allow_blank=True,
-        error_messages=COUNTY_CODE_MESSAGES,
-    )
+    county = county_code_field()
 
 
 class ImportTemplateView(APIView):

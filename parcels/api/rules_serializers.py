@@ -9,6 +9,7 @@ from leadership.models import Region
 from ..choices import GovernmentCause, IdleCause, SupplyMethod
 from ..models import SupplyRecord
 from ..rules import SUSPECTED_IDLE, supply_record_flags
+from .ledger_views import county_code_field
 
 
 class SupplyRecordSerializer(serializers.ModelSerializer):
@@ -79,9 +80,7 @@ class SupplyImportSerializer(serializers.Serializer):
         help_text="监管系统导出的供地结果 .xlsx：电子监管号、项目名称、土地使用权人、供地方式、面积（公顷）、土地用途、"
         "成交价格（万元）、合同签订日期、约定交地时间、约定开工时间、约定竣工时间、实际开工时间、实际竣工时间。",
     )
-    county = serializers.CharField(
-        required=False, allow_blank=True, max_length=20, help_text="县（市、区）代码；县级用户可省略（本县）。"
-    )
+    county = county_code_field(help_text="县（市、区）代码（6 位数字）；县级用户可省略（本县）。")
     dry_run = serializers.BooleanField(required=False, default=False, help_text="true：只检查，不写入。")
 
 

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -16,15 +16,15 @@ from landtrack.api.filters import BooleanFilter, DateFilter
 from landtrack.api.parsers import JSONParser
 from landtrack.api.schema import error_openapi
 from landtrack.numbers import MU_PER_HECTARE
-from leadership.choices import RegionLevel
-from leadership.models import Region
-from leadership.scope import COUNTY_ROLES, can_write, region_in_scope
+from leadership.scope import can_write
 
 from .. import services
 from ..choices import ParcelKind
+from ..ledger import upload_too_large
 from ..models import Parcel, SupplyRecord
 from ..rules import SUSPECTED_IDLE, suspected_idle_filter
 from ..supply_records import supply_records_import
+from .ledger_views import resolve_county
 from .rules_serializers import (
     SUPPLY_IMPORT_ERRORS,
     SupplyImportResultSerializer,
@@ -71,7 +71,7 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     ordering_fields = ["supervision_number", "contract_date", "agreed_start_date"]
     ordering = ["county__code", "supervision_number"]
     lookup_value_regex = ID_PATTERN
-    action_error_codes = {"to_parcel": ["409"], "import_records": ["404"]}
+    action_error_codes = {"to_parcel": ["409"], "import_records": ["404", "409"]}
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
@@ -151,6 +151,7 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             ),
             403: error_openapi("403"),
             404: error_openapi("404"),
+            409: error_openapi("409"),
         },
         description="导入土地市场动态监测与监管系统导出的供地结果（.xlsx），按电子监管号新增或更新；"
         "有任何错误时整份文件都不导入。县级经办人员只能导入本县。",
@@ -164,30 +165,23 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     )
     def import_records(self, request):
         """Import the monitoring system's supply-result export for a county: every row or none."""
+        refusal = upload_too_large(request)
+        if refusal:
+            return Response(
+                {"errors": [{"row": None, "column": None, "message": refusal}]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         given = SupplyImportSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        county = self._import_county(data.get("county", ""))
+        county = resolve_county(request, data.get("county"), field=True)
         if not can_write(request.user, self.write_label, county):
             raise PermissionDenied(f"您不能导入{county.name}的供地记录。")
         result = supply_records_import(
             source=data["file"], county=county, user=request.user, dry_run=data["dry_run"]
         )
+        if result.conflict:
+            return Response({"detail": result.errors[0]["message"]}, status=status.HTTP_409_CONFLICT)
         if not result.ok:
             return Response({"errors": result.errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response(result.summary())
-
-    def _import_county(self, code):
-        """The county named by code (a county role's own by default); 400 unknown, 404 outside the scope."""
-        user = self.request.user
-        code = code.strip()
-        if not code:
-            if getattr(user, "role", "") in COUNTY_ROLES and user.region_id:
-                return user.region
-            raise ValidationError({"county": ["请填写县（市、区）代码。"]})
-        county = Region.objects.filter(code=code, level=RegionLevel.COUNTY).first()
-        if county is None:
-            raise ValidationError({"county": [f"没有代码为“{code[:20]}”的县（市、区）。"]})
-        if not region_in_scope(user, county):
-            raise NotFound("未找到。")
-        return county

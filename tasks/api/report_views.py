@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from landtrack.api.schema import error_openapi
-from parcels.api.ledger_views import COUNTY_CODE_MESSAGES, resolve_county
+from parcels.api.ledger_views import county_code_field, resolve_county
 from parcels.ledger import XLSX_CONTENT_TYPE, xlsx_response
 
 from .. import reports
@@ -26,22 +26,12 @@ MONTH_MESSAGES = {
 }
 
 
-def county_field():
-    return serializers.RegexField(
-        r"^\d{6}$",
-        trim_whitespace=False,
-        required=False,
-        allow_blank=True,
-        error_messages=COUNTY_CODE_MESSAGES,
-    )
-
-
 class MonthlyReportQuery(serializers.Serializer):
     year = serializers.IntegerField(
         required=False, min_value=2000, max_value=2100, error_messages=YEAR_MESSAGES
     )
     month = serializers.IntegerField(required=False, min_value=1, max_value=12, error_messages=MONTH_MESSAGES)
-    county = county_field()
+    county = county_code_field()
 
     def validate(self, data):
         # A month still running (or still ahead) is reported as of today; the report says as of when.
@@ -55,7 +45,7 @@ class ListsQuery(serializers.Serializer):
     year = serializers.IntegerField(
         required=False, min_value=2000, max_value=2100, error_messages=YEAR_MESSAGES
     )
-    county = county_field()
+    county = county_code_field()
 
     def validate(self, data):
         data.setdefault("year", timezone.localdate().year)

@@ -415,7 +415,54 @@ def test_who_may_import(users, anze):
     assert upload(client_for(users["clerk"]), GOOD_ROWS, county=None).status_code == 200
     response = upload(client_for(users["admin"]), GOOD_ROWS, county="999999")
     assert response.status_code == 400 and list(response.json()) == ["county"]
+    # The county is named as on every other endpoint (parcels.api.ledger_views.resolve_county).
+    response = upload(client_for(users["admin"]), GOOD_ROWS, county="14102")
+    assert response.json() == {"county": ["县（市、区）代码应为 6 位数字，如 141026。"]}
     assert SupplyRecord.objects.count() == 3
+
+
+def test_an_upload_far_over_the_size_limit_is_refused_unread(users, anze, monkeypatch):
+    import io
+
+    from parcels.api import rules_views
+
+    def unread(**kwargs):
+        raise AssertionError("the upload was read")
+
+    monkeypatch.setattr(rules_views, "supply_records_import", unread)
+    source = io.BytesIO(b"PK" + b"\0" * (11 * 1024 * 1024))
+    source.name = "供地结果.xlsx"
+    response = upload(client_for(users["clerk"]), content=source)
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {
+                "row": None,
+                "column": None,
+                "message": "文件大小为 11.0 MB，超过 10 MB 的上限；请删去无关的工作表或拆分后分批导入。",
+            }
+        ]
+    }
+
+
+def test_an_import_that_meets_another_imports_new_record_writes_nothing_and_answers_409(
+    users, anze, monkeypatch
+):
+    from parcels import supply_records
+
+    create = supply_records.bulk_create_with_history
+
+    def raced(records, model, **kwargs):
+        # Another clerk's import created the first number after this one read the stored records.
+        record(anze, records[0].supervision_number)
+        return create(records, model, **kwargs)
+
+    monkeypatch.setattr(supply_records, "bulk_create_with_history", raced)
+    before = database_snapshot()
+    response = upload(client_for(users["clerk"]), GOOD_ROWS)
+    assert response.status_code == 409
+    assert response.json() == {"detail": supply_records.CONFLICT_MESSAGE}
+    assert database_snapshot() == before
 
 
 @pytest.mark.parametrize("count", [3, 60])
@@ -484,3 +531,22 @@ def test_the_admin_imports_an_export_all_or_nothing(client, users, anze):
     client.force_login(users["office"])
     assert client.get(url).status_code == 403
     assert url not in client.get(reverse("admin:parcels_supplyrecord_changelist")).content.decode()
+
+
+@pytest.mark.parametrize("extra", [0, 10])
+def test_the_record_list_costs_the_same_queries_however_many_records(
+    users, anze, extra, django_assert_num_queries
+):
+    from tests.factories import IdleParcelFactory
+
+    for n in range(3 + extra):
+        # every other record already opened its ledger line: the link is shown without reading the parcel
+        parcel = IdleParcelFactory(county=anze, code=f"LIST-{n:03d}") if n % 2 else None
+        record(anze, f"LIST-{n:03d}", parcel=parcel)
+    clerk = client_for(users["clerk"])
+    # the count, then the page with each record's county
+    with django_assert_num_queries(2):
+        body = clerk.get("/api/v1/supply-records/", {"flag": "suspected_idle", "as_of": "2022-06-30"}).json()
+    assert body["count"] == 3 + extra
+    assert [row["flags"] for row in body["results"]] == [["suspected_idle"]] * (3 + extra)
+    assert body["results"][1]["parcel"] is not None and body["results"][1]["county"] == "141026"
