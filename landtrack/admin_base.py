@@ -262,8 +262,14 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 and field is not fk
                 and field.name not in UNTRACKED_FIELDS
             ]
-            records = child.history.filter(**{fk.attname: object_id}).select_related("history_user")
-            sections.append((child._meta.verbose_name, _history_rows(records, fields)))
+            records = list(
+                child.history.filter(**{fk.attname: object_id})
+                .select_related("history_user")
+                .order_by("history_date", "history_id")
+            )
+            sections.append(
+                (child._meta.verbose_name, _history_rows(records, fields, _related_names(records, fields)))
+            )
         return sections
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -308,9 +314,23 @@ def _parent_key(child, parent):
     )
 
 
-def _shown(field, value):
+def _related_names(records, fields):
+    """``{attname: {id: name}}`` for the foreign keys among ``fields``, one query per key: a reader knows
+    a unit by its name, not its id. A row deleted since keeps showing its id."""
+    names = {}
+    for field in fields:
+        if field.is_relation:
+            ids = {getattr(record, field.attname) for record in records} - {None}
+            found = field.related_model._base_manager.in_bulk(ids) if ids else {}
+            names[field.attname] = {pk: str(obj) for pk, obj in found.items()}
+    return names
+
+
+def _shown(field, value, names):
     if value is None or value == "":
         return ""
+    if field.attname in names:
+        return names[field.attname].get(value, str(value))
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, datetime.date):
@@ -318,26 +338,26 @@ def _shown(field, value):
     return str(value)
 
 
-def _history_rows(records, fields):
-    """Who changed what and when, one row per history record, newest first; saves that changed nothing
-    are left out."""
+def _history_rows(records, fields, names):
+    """Who changed what and when, one row per history record (given oldest first), newest first; saves
+    that changed nothing are left out. ``names`` shows foreign keys (:func:`_related_names`)."""
     rows = []
     previous = {}
-    for record in records.order_by("history_date", "history_id"):
+    for record in records:
         before = previous.get(record.id)
         previous[record.id] = record
         if record.history_type == "+":
             changes = [
-                (field.verbose_name, "", _shown(field, getattr(record, field.attname)))
+                (field.verbose_name, "", _shown(field, getattr(record, field.attname), names))
                 for field in fields
-                if _shown(field, getattr(record, field.attname))
+                if _shown(field, getattr(record, field.attname), names)
             ]
         elif record.history_type == "~" and before is not None:
             changes = [
                 (
                     field.verbose_name,
-                    _shown(field, getattr(before, field.attname)),
-                    _shown(field, getattr(record, field.attname)),
+                    _shown(field, getattr(before, field.attname), names),
+                    _shown(field, getattr(record, field.attname), names),
                 )
                 for field in fields
                 if getattr(before, field.attname) != getattr(record, field.attname)
@@ -351,7 +371,9 @@ def _history_rows(records, fields):
                 "at": record.history_date,
                 "user": record.history_user.get_username() if record.history_user else "",
                 "action": record.get_history_type_display(),
-                "object": str(record.instance),
+                # Built from the record alone: ``record.instance`` reads the live row's excluded fields,
+                # one query per record.
+                "object": str(record.history_object),
                 "changes": changes,
             }
         )

@@ -441,3 +441,50 @@ def test_a_past_version_can_be_read_but_not_posted_back(admin_client_demo):
     before = database_snapshot()
     assert admin_client_demo.post(url, {"name": "回退"}).status_code == 403
     assert database_snapshot() == before
+
+
+def test_a_parcels_admin_history_has_a_pinned_query_count_that_does_not_grow_with_changes(
+    admin_client_demo, django_assert_num_queries
+):
+    import datetime
+    from decimal import Decimal
+
+    from parcels import services
+
+    parcel = Parcel.objects.get(code="AZ-PW-003")
+    url = reverse("admin:parcels_parcel_history", args=[parcel.pk])
+
+    def change(number):
+        services.disposal_record(
+            parcel=parcel,
+            method="supply_transfer",
+            area_mu=Decimal("0.1"),
+            date=datetime.date(2023, 6, number),
+        )
+        services.parcel_update(parcel=Parcel.objects.get(pk=parcel.pk), name=f"第{number}次改名")
+
+    change(1)
+    admin_client_demo.get(url)  # caches the user model's content type, which the page links to
+    # Session, user; the parcel in scope; its disposals' and notes' history; the parcel, its county;
+    # its own history, counted and read.
+    with django_assert_num_queries(9):
+        assert admin_client_demo.get(url).status_code == 200
+    for number in range(2, 8):
+        change(number)
+    with django_assert_num_queries(9):
+        page = admin_client_demo.get(url).content.decode()
+    assert page.count("出让供应 0.1000 亩") == 7  # each disposal named from its history record
+
+
+def test_a_groups_admin_history_names_a_members_unit(login):
+    from leadership.models import GroupMember, LeadershipGroup, Unit
+
+    call_command("populate_history", "--auto", verbosity=0)
+    client = login("az_office", Role.COUNTY_OFFICE, "141026")
+    group = LeadershipGroup.objects.get(region__code="141026")
+    member = GroupMember.objects.filter(group=group, unit__isnull=False).order_by("order").first()
+    before = member.unit
+    member.unit = Unit.objects.filter(region=group.region).exclude(pk=before.pk).first()
+    member.save()
+    page = client.get(reverse("admin:leadership_leadershipgroup_history", args=[group.pk])).content.decode()
+    assert f"所在单位：</strong>{before.name} → {member.unit.name}" in page
