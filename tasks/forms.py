@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from landtrack.admin_base import VersionedForm
 
-from .models import CountyTask, RectificationItem, milestone_set_errors
+from .models import CountyTask, RectificationItem, foreign_units_message, milestone_set_errors
 
 
 class CountyTaskForm(VersionedForm):
@@ -31,11 +31,10 @@ class RectificationItemForm(VersionedForm):
         cleaned = super().clean()
         county, units = cleaned.get("county"), cleaned.get("responsible_units")
         if county is not None and units is not None:
-            foreign = [unit.name for unit in units if unit.region_id != county.pk]
-            if foreign:
-                self.add_error(
-                    "responsible_units", f"责任单位应属于本县，{'、'.join(foreign)}不属于{county.name}。"
-                )
+            # The service's rule, asked here so that the refusal shows next to the field.
+            message = foreign_units_message(county, units)
+            if message:
+                self.add_error("responsible_units", message)
         return cleaned
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "RectificationItem",
     "milestone_set_errors",
     "milestone_set_problems",
+    "foreign_units_message",
 ]
 
 HUNDRED = Decimal("100")
@@ -429,6 +430,19 @@ class Milestone(ValidatedModel):
                     [f"删除 {self.due:%Y-%m-%d} 的节点后：{message}" for _, message in problems]
                 )
         return super().delete(*args, **kwargs)
+
+
+def foreign_units_message(county, units):
+    """The refusal for responsible units that are not all of ``county``'s own; None when they are.
+
+    The units are a many-to-many set, written after the item itself, so the rule cannot sit in
+    RectificationItem.clean(): tasks.services.rectification_save enforces it, and the admin's form asks
+    it first to show the refusal next to the field.
+    """
+    foreign = [unit.name for unit in units if unit.region_id != county.pk]
+    if foreign:
+        return f"责任单位应属于本县，{'、'.join(foreign)}不属于{county.name}。"
+    return None
 
 
 class RectificationItemQuerySet(ScopedQuerySet):

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from landtrack.services import attribute_to, lock_version
 
-from .models import CountyTask, Milestone, RectificationItem, milestone_set_errors
+from .models import CountyTask, Milestone, RectificationItem, foreign_units_message, milestone_set_errors
 
 __all__ = ["task_save", "task_create", "task_delete", "rectification_save"]
 
@@ -87,11 +87,13 @@ def rectification_save(*, item, user=None, responsible_units=None, expected_vers
         item.updated_by = user
     if responsible_units is not None:
         responsible_units = list(responsible_units)
-        foreign = [unit.name for unit in responsible_units if unit.region_id != item.county_id]
-        if foreign:
-            raise ValidationError(
-                {"responsible_units": f"责任单位应属于本县，{'、'.join(foreign)}不属于本县。"}
-            )
+        units = responsible_units
+    else:
+        # The units it keeps must also belong to the county it may be moved to.
+        units = item.responsible_units.all() if item.pk else ()
+    message = foreign_units_message(item.county, units) if item.county_id else None
+    if message:
+        raise ValidationError({"responsible_units": message})
     attribute_to(item, user)
     item.save()
     if responsible_units is not None:

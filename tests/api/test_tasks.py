@@ -216,3 +216,45 @@ def test_rectification_units_must_be_visible_to_the_office(users, xiangning):
     )
     assert response.status_code == 400
     assert "responsible_units" in response.json()
+
+
+def test_the_admin_cannot_give_an_item_another_countys_responsible_unit(users, anze, xiangning):
+    """The admin sees every unit, so only the service's rule stands between the item and a foreign unit."""
+    from leadership.models import Unit
+
+    own = Unit.objects.create(region=anze, name="安泽县财政局")
+    foreign = Unit.objects.create(region=xiangning, name="乡宁县财政局")
+    admin = client_for(users["admin"])
+    before = database_snapshot()
+    response = admin.post(
+        "/api/v1/rectifications/",
+        {"county": "141026", "title": "整改", "responsible_units": [own.pk, foreign.pk]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"responsible_units": ["责任单位应属于本县，乡宁县财政局不属于安泽县。"]}
+    assert database_snapshot() == before
+
+
+def test_an_item_moved_to_another_county_cannot_keep_the_old_countys_units(users, anze, xiangning):
+    from leadership.models import Unit
+
+    own = Unit.objects.create(region=anze, name="安泽县财政局")
+    admin = client_for(users["admin"])
+    created = admin.post(
+        "/api/v1/rectifications/",
+        {"county": "141026", "title": "整改", "responsible_units": [own.pk]},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    url = f"/api/v1/rectifications/{created.json()['id']}/"
+    before = database_snapshot()
+    response = admin.patch(url, {"county": "141029"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"responsible_units": ["责任单位应属于本县，安泽县财政局不属于乡宁县。"]}
+    assert database_snapshot() == before
+    # Moved together with units of its new county, it is fine.
+    other = Unit.objects.create(region=xiangning, name="乡宁县财政局")
+    moved = admin.patch(url, {"county": "141029", "responsible_units": [other.pk]}, format="json")
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["responsible_units"] == [other.pk]
