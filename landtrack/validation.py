@@ -15,6 +15,21 @@ from django.db import models
 # error) and none after 2999, so that periods counted in full years from a date stay in the calendar.
 EARLIEST_DATE = datetime.date(1949, 10, 1)
 LATEST_DATE = datetime.date(2999, 12, 31)
+# What a date outside them is told: by the models (parcels.models.not_before_1949) and the API alike.
+DATE_RANGE_MESSAGES = {
+    "too_early": "日期不应早于 1949年10月1日，请检查是否填写有误。",
+    "too_late": "日期不应晚于 2999年12月31日，请检查是否填写有误。",
+}
+
+
+def date_out_of_range(value):
+    """``"too_early"`` or ``"too_late"`` for a date outside EARLIEST_DATE … LATEST_DATE; None otherwise."""
+    if value is not None and value < EARLIEST_DATE:
+        return "too_early"
+    if value is not None and value > LATEST_DATE:
+        return "too_late"
+    return None
+
 
 AREA_MAX_DIGITS = 12
 AREA_DECIMAL_PLACES = 4

@@ -12,11 +12,11 @@ from simple_history.models import HistoricalRecords
 from landtrack.validation import (
     AREA_DECIMAL_PLACES,
     AREA_MAX_DIGITS,
-    EARLIEST_DATE,
-    LATEST_DATE,
+    DATE_RANGE_MESSAGES,
     ZERO,
     ValidatedModel,
     area_field,
+    date_out_of_range,
     exact_area,
     text_field,
 )
@@ -68,10 +68,9 @@ IDLE_ONLY = (
 
 def not_before_1949(value):
     """A plausible date: from 1 October 1949 to the end of 2999 (the name is kept for the migrations)."""
-    if value is not None and value < EARLIEST_DATE:
-        raise ValidationError("日期不应早于 1949年10月1日，请检查是否填写有误。", code="implausible_date")
-    if value is not None and value > LATEST_DATE:
-        raise ValidationError("日期不应晚于 2999年12月31日，请检查是否填写有误。", code="implausible_date")
+    problem = date_out_of_range(value)
+    if problem:
+        raise ValidationError(DATE_RANGE_MESSAGES[problem], code="implausible_date")
 
 
 def is_blank(value):

@@ -8,10 +8,13 @@ from django.core.exceptions import ValidationError
 
 
 def database_snapshot():
-    """Every LandTrack row, as plain values, to prove that a refused write changed nothing."""
+    """Every LandTrack row, as plain values, to prove that a refused write changed nothing.
+
+    Many-to-many links (a rectification item's responsible units) are rows too: their tables count.
+    """
     snapshot = {}
     for app_label in ("leadership", "parcels", "tasks"):
-        for model in apps.get_app_config(app_label).get_models():
+        for model in apps.get_app_config(app_label).get_models(include_auto_created=True):
             snapshot[model._meta.label] = sorted(
                 tuple(sorted((k, str(v)) for k, v in row.items())) for row in model.objects.values()
             )

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from landtrack.numbers import area_2, rate_2
-from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, EARLIEST_DATE, LATEST_DATE
+from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, DATE_RANGE_MESSAGES, date_out_of_range
 
 REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
 
@@ -78,23 +78,19 @@ class ExactDecimalField(serializers.DecimalField):
         super().__init__(**kwargs)
 
 
-# The dates the API takes, in bodies and in ?as_of=: those a record may hold (landtrack.validation; every
-# stored date refuses others through parcels.models.not_before_1949, in the same words).
+# The dates the API takes, in bodies and in ?as_of=: those a record may hold (landtrack.validation, whose
+# rule and words every stored date's validator, parcels.models.not_before_1949, uses too).
 DATE_PATTERN = (
     "^(1949-1[0-2]|19[5-9][0-9]-(0[1-9]|1[0-2])|2[0-9]{3}-(0[1-9]|1[0-2]))-(0[1-9]|[12][0-9]|3[01])$"
 )
-DATE_MESSAGES = {
-    "too_early": "日期不应早于 1949年10月1日，请检查是否填写有误。",
-    "too_late": "日期不应晚于 2999年12月31日，请检查是否填写有误。",
-}
+DATE_MESSAGES = DATE_RANGE_MESSAGES
 
 
 def check_date_range(date, fail):
     """``date`` when it lies within EARLIEST_DATE … LATEST_DATE; else ``fail("too_early" | "too_late")``."""
-    if date is not None and date < EARLIEST_DATE:
-        fail("too_early")
-    if date is not None and date > LATEST_DATE:
-        fail("too_late")
+    problem = date_out_of_range(date)
+    if problem:
+        fail(problem)
     return date
 
 
