@@ -14,6 +14,7 @@ from landtrack.validation import (
     AREA_MAX_DIGITS,
     DATE_RANGE_MESSAGES,
     ZERO,
+    PositiveValidator,
     ValidatedModel,
     area_field,
     date_out_of_range,
@@ -620,7 +621,7 @@ class SupplyRecord(ValidatedModel):
     land_user = models.CharField("土地使用权人", max_length=200, blank=True)
     supply_method = models.CharField("供地方式", max_length=16, choices=SupplyMethod.choices, blank=True)
     area_ha = models.DecimalField(
-        "面积（公顷）", max_digits=14, decimal_places=4, validators=[MinValueValidator(0, "面积不能为负数。")]
+        "面积（公顷）", max_digits=14, decimal_places=4, validators=[PositiveValidator("面积必须大于 0 公顷。")]
     )
     land_use = models.CharField("土地用途", max_length=100, blank=True)
     price_wan = models.DecimalField(
@@ -655,9 +656,41 @@ class SupplyRecord(ValidatedModel):
         verbose_name = "供地记录"
         verbose_name_plural = "供地记录（监管系统）"
         ordering = ["county__code", "supervision_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(area_ha__gt=0),
+                name="supply_record_area_positive",
+                violation_error_message="面积必须大于 0 公顷。",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_completion_date__isnull=True)
+                | Q(actual_start_date__isnull=True)
+                | Q(actual_completion_date__gte=F("actual_start_date")),
+                name="supply_record_completion_after_start",
+                violation_error_message="实际竣工时间不能早于实际开工时间。",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.supervision_number} {self.project_name}"
+
+    # Dates of what has happened (the contract signed, the works started or finished): not in the future.
+    PAST_DATES = ("contract_date", "actual_start_date", "actual_completion_date")
+
+    def clean(self):
+        """The rules the admin, the importer and the shell all apply (the constraints above, mirrored
+        here so that a form or an import row names the field without asking the database)."""
+        errors = {}
+        today = timezone.localdate()
+        for name in self.PAST_DATES:
+            value = getattr(self, name)
+            if value and value > today:
+                errors[name] = f"{self._meta.get_field(name).verbose_name}不能晚于今天。"
+        start, end = self.actual_start_date, self.actual_completion_date
+        if start and end and end < start and "actual_completion_date" not in errors:
+            errors["actual_completion_date"] = f"实际竣工时间不能早于实际开工时间 {start:%Y-%m-%d}。"
+        if errors:
+            raise ValidationError(errors)
 
 
 class IdleProcedureQuerySet(ScopedQuerySet):

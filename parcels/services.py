@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from landtrack.services import StaleVersion, attribute_to
 
 from . import rollup
-from .models import Disposal, Parcel, ProgressNote
+from .models import Disposal, Parcel, ProgressNote, SupplyRecord
 
 __all__ = [
     "StaleVersion",
@@ -198,3 +198,32 @@ def parcel_bulk_save(*, created=(), updated=(), fields=(), user=None, reason="")
             default_date=now,
         )
     rollup.parcels_added(counted)
+
+
+def supply_records_bulk_save(*, created=(), updated=(), fields=(), user=None, reason=""):
+    """Save many supply records at once (the monitoring system's export), each with its entry in the
+    change history. Every record must already have passed ``full_clean()``; only ``fields`` of the
+    updated ones are written. The caller holds the updated rows locked (select_for_update)."""
+    author = user if user is not None and user.is_authenticated else None
+    now = timezone.now()
+    if created:
+        bulk_create_with_history(
+            list(created),
+            SupplyRecord,
+            batch_size=BULK_BATCH,
+            default_user=author,
+            default_change_reason=reason,
+            default_date=now,
+        )
+    if updated:
+        for record in updated:
+            record.updated_at = now
+        bulk_update_with_history(
+            list(updated),
+            SupplyRecord,
+            [*fields, "updated_at"],
+            batch_size=BULK_BATCH,
+            default_user=author,
+            default_change_reason=reason,
+            default_date=now,
+        )

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from . import services
 from .choices import SupplyMethod
 from .ledger import (
     HEADER_SEARCH_ROWS,
@@ -62,7 +61,6 @@ COLUMN_OF_FIELD = {column.field: column for column in COLUMNS}
 FIELDS = [column.field for column in COLUMNS]
 COLUMN_ORDER = {column.header: index for index, column in enumerate(COLUMNS)}
 # Facts that cannot lie in the future on the day of import.
-PAST_DATES = ("contract_date", "actual_start_date", "actual_completion_date")
 
 
 CONFLICT_MESSAGE = "保存时与其他用户同时进行的导入冲突，本次没有导入任何记录；请重新导入。"
@@ -181,10 +179,8 @@ def _read(column, value):
     if column.reader == "method":
         return _method(_as_text(value))
     if column.reader == "hectares":
-        area = read_decimal(value, 4, suffixes=("公顷",))
-        if area is not None and area <= 0:
-            raise CellProblem("面积必须大于 0 公顷。")
-        return area
+        # Greater than 0: the model's own rule, applied with the rest by full_clean() below.
+        return read_decimal(value, 4, suffixes=("公顷",))
     if column.reader == "price":
         price = read_decimal(value, 4, suffixes=("万元",))
         if price is not None and price < 0:
@@ -194,38 +190,20 @@ def _read(column, value):
 
 
 def _row_values(number, cells, errors):
-    """({field: value}, whether the row had errors) of one row; its errors are added to ``errors``."""
-    values, bad = {}, False
+    """({field: value}, the fields with errors) of one row; its errors are added to ``errors``."""
+    values, failed = {}, set()
     for name, raw in cells.items():
         column = COLUMN_OF_FIELD[name]
         try:
             values[name] = _read(column, raw)
         except CellProblem as problem:
             errors.append({"row": number, "column": column.header, "message": str(problem)})
-            bad = True
+            failed.add(name)
             continue
         if column.required and values[name] in (None, ""):
             errors.append({"row": number, "column": column.header, "message": f"请填写{column.header}。"})
-            bad = True
-    today = timezone.localdate()
-    for name in PAST_DATES:
-        if values.get(name) and values[name] > today:
-            column = COLUMN_OF_FIELD[name]
-            errors.append(
-                {"row": number, "column": column.header, "message": f"{column.header}不能晚于今天。"}
-            )
-            bad = True
-    start, end = values.get("actual_start_date"), values.get("actual_completion_date")
-    if start and end and end < start:
-        errors.append(
-            {
-                "row": number,
-                "column": "实际竣工时间",
-                "message": f"实际竣工时间不能早于实际开工时间 {start:%Y-%m-%d}。",
-            }
-        )
-        bad = True
-    return values, bad
+            failed.add(name)
+    return values, failed
 
 
 def supply_records_import(*, source, county, user=None, dry_run=False):
@@ -243,7 +221,8 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
     read = []
     first_row_of = {}
     for number, cells in rows:
-        values, bad = _row_values(number, cells, result.errors)
+        values, failed = _row_values(number, cells, result.errors)
+        bad = bool(failed)
         code = values.get("supervision_number")
         if code and code in first_row_of:
             result.errors.append(
@@ -256,7 +235,7 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
             bad = True
         elif code:
             first_row_of[code] = number
-        read.append((number, values, bad))
+        read.append((number, values, failed, bad))
 
     try:
         with transaction.atomic():
@@ -267,7 +246,7 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
                 )
             }
             to_create, to_update = [], []
-            for number, values, bad in read:
+            for number, values, failed, bad in read:
                 record = stored.get(values.get("supervision_number"))
                 if record is not None and record.county_id != county.pk:
                     result.errors.append(
@@ -278,10 +257,9 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
                             f"不能导入{county.name}。",
                         }
                     )
-                    continue
-                if bad:
-                    continue
-                if record is None:
+                    record, bad = None, True
+                if record is None or bad:
+                    # A row with errors is still checked by the model (its other fields' rules), not saved.
                     record = SupplyRecord(county=county, **values)
                     target = to_create
                 else:
@@ -295,8 +273,11 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
                         continue
                     target = to_update
                 try:
-                    # The county was resolved by the caller and the number's uniqueness checked above: no query.
-                    record.full_clean(exclude=["county", "parcel"], validate_unique=False)
+                    # The county was resolved by the caller and the number's uniqueness checked above, and the
+                    # model's clean() and field validators mirror its constraints: no query.
+                    record.full_clean(
+                        exclude=["county", "parcel", *failed], validate_unique=False, validate_constraints=False
+                    )
                 except ValidationError as error:
                     for name, messages in error.message_dict.items():
                         column = COLUMN_OF_FIELD.get(name)
@@ -309,6 +290,8 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
                                 }
                             )
                     continue
+                if bad:
+                    continue
                 target.append(record)
             result.errors.sort(key=lambda error: (error["row"] or 0, COLUMN_ORDER.get(error["column"], -1)))
             if result.errors:
@@ -317,22 +300,9 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
             result.created, result.updated = len(to_create), len(to_update)
             if dry_run:
                 return result
-            reason = "导入监管系统供地结果"
-            if to_create:
-                bulk_create_with_history(
-                    to_create, SupplyRecord, default_user=user, default_change_reason=reason
-                )
-            if to_update:
-                now = timezone.now()
-                for record in to_update:
-                    record.updated_at = now
-                bulk_update_with_history(
-                    to_update,
-                    SupplyRecord,
-                    [*FIELDS, "updated_at"],
-                    default_user=user,
-                    default_change_reason=reason,
-                )
+            services.supply_records_bulk_save(
+                created=to_create, updated=to_update, fields=FIELDS, user=user, reason="导入监管系统供地结果"
+            )
     except IntegrityError:
         # New numbers are not locked by the read above: another import created one of them meanwhile, and
         # everything this one wrote was rolled back.

@@ -448,16 +448,16 @@ def test_an_upload_far_over_the_size_limit_is_refused_unread(users, anze, monkey
 def test_an_import_that_meets_another_imports_new_record_writes_nothing_and_answers_409(
     users, anze, monkeypatch
 ):
-    from parcels import supply_records
+    from parcels import services, supply_records
 
-    create = supply_records.bulk_create_with_history
+    create = services.bulk_create_with_history
 
     def raced(records, model, **kwargs):
         # Another clerk's import created the first number after this one read the stored records.
         record(anze, records[0].supervision_number)
         return create(records, model, **kwargs)
 
-    monkeypatch.setattr(supply_records, "bulk_create_with_history", raced)
+    monkeypatch.setattr(services, "bulk_create_with_history", raced)
     before = database_snapshot()
     response = upload(client_for(users["clerk"]), GOOD_ROWS)
     assert response.status_code == 409
@@ -550,3 +550,42 @@ def test_the_record_list_costs_the_same_queries_however_many_records(
     assert body["count"] == 3 + extra
     assert [row["flags"] for row in body["results"]] == [["suspected_idle"]] * (3 + extra)
     assert body["results"][1]["parcel"] is not None and body["results"][1]["county"] == "141026"
+
+
+@pytest.mark.parametrize(
+    "fields, field, message",
+    [
+        ({"area_ha": Decimal("0")}, "area_ha", "面积必须大于 0 公顷。"),
+        ({"contract_date": D(2999, 1, 1)}, "contract_date", "合同签订日期不能晚于今天。"),
+        ({"actual_start_date": D(2999, 1, 1)}, "actual_start_date", "实际开工时间不能晚于今天。"),
+        (
+            {"actual_start_date": D(2021, 5, 1), "actual_completion_date": D(2021, 4, 1)},
+            "actual_completion_date",
+            "实际竣工时间不能早于实际开工时间 2021-05-01。",
+        ),
+    ],
+)
+def test_the_model_itself_refuses_what_the_import_refuses(anze, fields, field, message):
+    """The rules live on SupplyRecord, so the admin and the shell refuse the same rows as the importer."""
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        record(anze, "1410262020B00099", **fields)
+    assert refused.value.message_dict[field] == [message]
+    assert not SupplyRecord.objects.filter(supervision_number="1410262020B00099").exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"area_ha": Decimal("0")},
+        {"actual_start_date": D(2021, 5, 1), "actual_completion_date": D(2021, 4, 1)},
+    ],
+)
+def test_the_database_refuses_them_too_when_save_is_skipped(anze, fields):
+    from django.db import IntegrityError, transaction
+
+    values = dict(county=anze, supervision_number="1410262020B00098", project_name="某项目", area_ha=Decimal("1"))
+    values.update(fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SupplyRecord.objects.bulk_create([SupplyRecord(**values)])
