@@ -11,6 +11,15 @@ class ParcelStatus(models.TextChoices):
     PARTIAL = "partial", "部分处置"
     DISPOSED = "disposed", "已处置"
 
+    @classmethod
+    def of(cls, area, disposed):
+        """The status of a parcel of ``area`` 亩 of which ``disposed`` 亩 are disposed of."""
+        if disposed <= 0:
+            return cls.PENDING
+        if disposed < area:
+            return cls.PARTIAL
+        return cls.DISPOSED
+
 
 class ExpropriationStatus(models.TextChoices):
     COMPLETED = "completed", "已完成"

@@ -303,11 +303,7 @@ class Parcel(ValidatedModel):
 
     @property
     def status(self):
-        if self.disposed_area_mu <= 0:
-            return ParcelStatus.PENDING
-        if self.disposed_area_mu < self.area_mu:
-            return ParcelStatus.PARTIAL
-        return ParcelStatus.DISPOSED
+        return ParcelStatus.of(self.area_mu, self.disposed_area_mu)
 
     def get_status_display(self):
         return ParcelStatus(self.status).label

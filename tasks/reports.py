@@ -371,14 +371,6 @@ DUTY_COLUMNS = [
 NO_UNIT = "未落实责任单位"
 
 
-def _status_label(area, disposed):
-    if disposed <= 0:
-        return ParcelStatus.PENDING.label
-    if disposed < area:
-        return ParcelStatus.PARTIAL.label
-    return ParcelStatus.DISPOSED.label
-
-
 def county_lists(target, *, user, county, year, today=None):
     """Write a county's 任务清单, 项目清单 and 责任清单 for ``year`` into ``target`` (one workbook).
 
@@ -479,7 +471,7 @@ def county_lists(target, *, user, county, year, today=None):
                 area_2(parcel.area_mu),
                 area_2(disposed),
                 area_2(parcel.area_mu - disposed),
-                _status_label(parcel.area_mu, disposed),
+                ParcelStatus.of(parcel.area_mu, disposed).label,
                 reason or "",
                 parcel.get_planned_method_display() or "",
                 parcel.planned_date,
