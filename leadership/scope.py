@@ -86,6 +86,13 @@ WRITE_ROLES = {
 }
 
 
+def home_county(user):
+    """The county a county-level account works in (what its forms and files default to); None for others."""
+    if getattr(user, "role", "") in COUNTY_ROLES and user.region_id:
+        return user.region
+    return None
+
+
 def has_role(user):
     """Signed in, active, and given a role with a region (or an administrator)."""
     if user is None or not user.is_authenticated or not user.is_active:

@@ -31,7 +31,7 @@ from django.urls import path, reverse
 
 from leadership.choices import RegionLevel
 from leadership.models import Region
-from leadership.scope import COUNTY_ROLES, can_write, region_in_scope
+from leadership.scope import can_write, home_county, region_in_scope
 from leadership.scope import writable_counties as scope_writable_counties
 
 from . import ledger
@@ -279,8 +279,9 @@ class LedgerAdminMixin:
         kinds = [kind] if kind in ParcelKind.values else list(ParcelKind.values)
         sheets = [(value, parcels.filter(kind=value)) for value in kinds]
         county = Region.objects.filter(code=request.GET.get("county") or "", level=RegionLevel.COUNTY).first()
-        if county is None and getattr(request.user, "role", "") in COUNTY_ROLES:
-            county = request.user.region
+        if county is not None and not region_in_scope(request.user, county):
+            county = None  # named in the file name only when the user sees it, as the API's export does
+        county = county or home_county(request.user)
         name = "-".join(
             part
             for part in (
@@ -299,10 +300,9 @@ class LedgerAdminMixin:
         kind = request.GET.get("kind")
         kinds = [kind] if kind in ParcelKind.values else list(ParcelKind.values)
         county = Region.objects.filter(code=request.GET.get("county") or "", level=RegionLevel.COUNTY).first()
-        if county is None and getattr(request.user, "role", "") in COUNTY_ROLES:
-            county = request.user.region
         if county is not None and not region_in_scope(request.user, county):
             county = None
+        county = county or home_county(request.user)
         towns, units = ledger.county_choices(county, request.user) if county else ((), ())
         name = "-".join(
             part

@@ -22,7 +22,7 @@ from landtrack.api.schema import error_openapi
 from landtrack.api.views import ScopedViewSetMixin
 from leadership.choices import RegionLevel
 from leadership.models import Region
-from leadership.scope import COUNTY_ROLES, can_write, region_in_scope
+from leadership.scope import can_write, home_county, region_in_scope
 
 from .. import ledger
 from ..choices import ParcelKind
@@ -45,8 +45,9 @@ def resolve_county(request, code, *, required=True, field=False):
     user = request.user
     code = (code or "").strip()
     if not code:
-        if getattr(user, "role", "") in COUNTY_ROLES and user.region_id:
-            return user.region
+        county = home_county(user)
+        if county is not None:
+            return county
         if required:
             raise ValidationError({"county": ["请填写县（市、区）代码。"]})
         return None
@@ -260,8 +261,8 @@ class ParcelExportView(ScopedViewSetMixin, GenericAPIView):
             county = Region.objects.filter(code=code, level=RegionLevel.COUNTY).first()
             if county is not None and not region_in_scope(request.user, county):
                 county = None  # named in the file name only when the caller sees it
-        elif getattr(request.user, "role", "") in COUNTY_ROLES:
-            county = request.user.region
+        else:
+            county = home_county(request.user)
         return ledger.xlsx_response(
             lambda target: ledger.write_ledger(target, sheets), _download_name("台账", county, kind)
         )
