@@ -2,8 +2,10 @@
 
 DOMAIN.md §4. For a task of county C, category K and period [start, end], the completed area as of D is
 the sum of the disposals of C's parcels whose kind K counts, dated inside the period and on or before D.
-Everything is exact Decimal; rounding (half-up) happens only where figures are shown. The REST API,
-the dashboard and the Excel reports call :func:`task_progress`; none of them computes a rate itself.
+Everything is exact Decimal; rounding (half-up) happens only where figures are shown. The figures come
+from one engine, :func:`progress_figures`; the dashboard, the Excel reports and the county report read
+them as TaskProgress objects (:func:`task_progress`), the country-wide report writes its rows straight
+from them. None of them computes a rate itself.
 
 The number of queries does not depend on how many counties, tasks, milestones or parcels there are:
 tasks and milestones (2), the disposed area of every window any task needs (2: whole months from the
@@ -105,6 +107,7 @@ class TaskRef:
     instance per task and per milestone (the city's and the country's reports list thousands)."""
 
     pk: int
+    county_id: int
     county: CountyRef
     year: int
     category: str
@@ -120,10 +123,6 @@ class TaskRef:
     @property
     def id(self):
         return self.pk
-
-    @property
-    def county_id(self):
-        return self.county.pk
 
     def get_category_display(self):
         return TaskCategory(self.category).label
@@ -224,16 +223,14 @@ def _sums(disposals, group_by, windows):
     return result
 
 
-def _status(rate, required_rate, next_milestone):
+def _status(rate, required_rate, upcoming_rate=None, days_left=None):
+    """On track, at risk, behind or completed: ``upcoming_rate`` and ``days_left`` are those of the next
+    milestone not yet due (None after the last one)."""
     if rate >= HUNDRED:
         return ProgressStatus.COMPLETED
     if rate < required_rate:
         return ProgressStatus.BEHIND
-    if (
-        next_milestone is not None
-        and next_milestone.days_left <= AT_RISK_DAYS
-        and rate < next_milestone.target_rate
-    ):
+    if upcoming_rate is not None and days_left <= AT_RISK_DAYS and rate < upcoming_rate:
         return ProgressStatus.AT_RISK
     return ProgressStatus.ON_TRACK
 
@@ -296,19 +293,44 @@ def tasks_in_scope(user, *, year=None, category=None, county_code=None):
         county = counties.get(county_id)
         if county is None:
             county = counties[county_id] = CountyRef(county_id, code, county_name)
-        refs.append(TaskRef(pk, county, *fields, _parse_milestones(milestone_texts.get(pk), parsed)))
+        refs.append(TaskRef(pk, county_id, county, *fields, _parse_milestones(milestone_texts.get(pk), parsed)))
     return refs
 
 
-def task_progress(tasks, as_of, *, breakdown=False, curve=False, forecast=False):
-    """The progress of each task as of ``as_of``, in the order given (TaskRefs or CountyTask instances).
+@dataclass(slots=True, eq=False)
+class Shape:
+    """What the tasks of one campaign shape (period and milestones) share as of a date: worked out once.
 
-    ``breakdown`` adds the per-town and per-responsible-unit figures; ``curve`` adds the cumulative
-    completion at each month end (either costs a fixed number of extra queries); ``forecast`` adds the
-    pace of the last 60 days and when each milestone ahead would be reached at it.
+    ``milestones``: ``(due, target rate, share of the target, window counted by the due date)`` by date;
+    those already due come first (``due_count`` of them), the window of the others is None. A window is
+    an index into the figures of the task's county and category (None: an empty window).
+    """
+
+    now: int | None
+    pace: int | None
+    milestones: tuple
+    due_count: int
+    required_rate: Decimal  # the highest rate of the milestones already due (0 before the first)
+    required_share: Decimal
+    upcoming_rate: Decimal | None  # of the first milestone not yet due (None after the last)
+    days_left: int | None
+    months: list  # [(month end, window)] for the curve
+
+
+def progress_figures(tasks, as_of, *, forecast=False, curve=False):
+    """The milestone engine: each task's figures as of the date, in the order given, as plain values.
+
+    Yields ``(task, shape, figures, done, rate, areas, reached, required_area, shortfall, remaining,
+    status)``:
+    ``figures`` the disposed area of the task's county and category per window (None: nothing),
+    ``done`` the completed area, ``rate`` its percentage of the target, ``areas`` each milestone's target
+    area, ``reached`` the completed area by each milestone already due, ``required_area`` what the
+    milestones due require, ``shortfall`` what is missing of it and ``remaining`` what is missing of the
+    next milestone's area (both never below 0; ``remaining`` None after the last). :func:`task_progress`
+    wraps them in TaskProgress objects; the country-wide report writes its rows straight from them.
     """
     if not tasks:
-        return []
+        return
     pace_date = as_of - datetime.timedelta(days=PACE_DAYS)
     plans, windows = [], {}  # windows: span -> its index in the list handed to the rollup
 
@@ -324,20 +346,27 @@ def task_progress(tasks, as_of, *, breakdown=False, curve=False, forecast=False)
     shapes = {}
     for task in tasks:
         targets = _milestone_targets(task)
-        shape = (task.start_date, task.end_date, targets)
-        plan = shapes.get(shape)
-        if plan is None:
-            now = index_of(_span(task, as_of))
-            pace = index_of(_span(task, pace_date)) if forecast else None
-            # Each milestone: its date, rate, share of the target, and the window counted by its date
-            # (None while not yet due).
-            milestone_plan = tuple(
-                (day, rate, rate / HUNDRED, index_of(_span(task, day)) if day <= as_of else None, day <= as_of)
-                for day, rate in targets
+        key = (task.start_date, task.end_date, targets)
+        shape = shapes.get(key)
+        if shape is None:
+            due = [(day, rate) for day, rate in targets if day <= as_of]
+            ahead = targets[len(due)] if len(due) < len(targets) else None
+            required_rate = max((ZERO, *(rate for _, rate in due)))
+            shape = shapes[key] = Shape(
+                now=index_of(_span(task, as_of)),
+                pace=index_of(_span(task, pace_date)) if forecast else None,
+                milestones=tuple(
+                    (day, rate, rate / HUNDRED, index_of(_span(task, day)) if day <= as_of else None)
+                    for day, rate in targets
+                ),
+                due_count=len(due),
+                required_rate=required_rate,
+                required_share=required_rate / HUNDRED,
+                upcoming_rate=None if ahead is None else ahead[1],
+                days_left=None if ahead is None else (ahead[0] - as_of).days,
+                months=[(end, index_of(_span(task, end))) for end in _month_ends(task, as_of)] if curve else [],
             )
-            months = [(end, index_of(_span(task, end))) for end in _month_ends(task, as_of)] if curve else []
-            plan = shapes[shape] = (now, pace, milestone_plan, months)
-        plans.append((task, *plan))
+        plans.append((task, shape))
 
     sums = disposed_by_county_kind(list(windows), {task.county_id for task in tasks})
     # The figures of a county's parcels of the kinds a category counts, per window (None: nothing
@@ -351,54 +380,67 @@ def task_progress(tasks, as_of, *, breakdown=False, curve=False, forecast=False)
                 rows = [[sum(column, ZERO) for column in zip(*rows, strict=True)]]
             counted[county_id, category] = rows[0] if rows else None
 
-    results = []
-    for task, now, pace, milestone_plan, months in plans:
+    for task, shape in plans:
         figures = counted[task.county_id, task.category]
-
-        def completed(index, figures=figures):
-            return ZERO if index is None or figures is None else figures[index]
-
         target = task.target_area_mu
+        now = shape.now
         done = ZERO if now is None or figures is None else figures[now]
         rate = done / target * HUNDRED
-        milestones, required_rate, next_milestone = [], ZERO, None
-        for milestone_due, milestone_rate, share, window, is_due in milestone_plan:
-            target_area = target * share
-            if is_due:
-                reached = ZERO if window is None or figures is None else figures[window]
-                milestones.append(
-                    MilestoneProgress(milestone_due, milestone_rate, target_area, reached, reached >= target_area)
-                )
-                if milestone_rate > required_rate:
-                    required_rate = milestone_rate
+        areas = [target * share for _, _, share, _ in shape.milestones]
+        due = shape.milestones[: shape.due_count]
+        if figures is None:
+            reached = [ZERO] * len(due)
+        else:
+            reached = [ZERO if window is None else figures[window] for _, _, _, window in due]
+        required_area = target * shape.required_share
+        shortfall = max(required_area - done, ZERO)
+        remaining = None if shape.upcoming_rate is None else max(areas[shape.due_count] - done, ZERO)
+        status = _status(rate, shape.required_rate, shape.upcoming_rate, shape.days_left)
+        yield task, shape, figures, done, rate, areas, reached, required_area, shortfall, remaining, status
+
+
+def _completed(figures, window):
+    return ZERO if window is None or figures is None else figures[window]
+
+
+def task_progress(tasks, as_of, *, breakdown=False, curve=False, forecast=False):
+    """The progress of each task as of ``as_of``, in the order given (TaskRefs or CountyTask instances).
+
+    ``breakdown`` adds the per-town and per-responsible-unit figures; ``curve`` adds the cumulative
+    completion at each month end (either costs a fixed number of extra queries); ``forecast`` adds the
+    pace of the last 60 days and when each milestone ahead would be reached at it.
+    """
+    results = []
+    for task, shape, figures, done, rate, areas, reached, required_area, shortfall, remaining, status in (
+        progress_figures(tasks, as_of, forecast=forecast, curve=curve)
+    ):
+        milestones, next_milestone = [], None
+        for position, (due, milestone_rate, _, _) in enumerate(shape.milestones):
+            area = areas[position]
+            if position < shape.due_count:
+                got = reached[position]
+                milestones.append(MilestoneProgress(due, milestone_rate, area, got, got >= area))
             else:
-                milestones.append(MilestoneProgress(milestone_due, milestone_rate, target_area, None, None))
+                milestones.append(MilestoneProgress(due, milestone_rate, area, None, None))
                 if next_milestone is None:
-                    next_milestone = NextMilestone(
-                        milestone_due,
-                        milestone_rate,
-                        target_area,
-                        max(target_area - done, ZERO),
-                        (milestone_due - as_of).days,
-                    )
-        required_area = target * required_rate / HUNDRED
+                    next_milestone = NextMilestone(due, milestone_rate, area, remaining, shape.days_left)
         progress = TaskProgress(
             task=task,
             as_of=as_of,
-            target_area_mu=target,
+            target_area_mu=task.target_area_mu,
             completed_area_mu=done,
             completion_rate=rate,
-            required_rate=required_rate,
+            required_rate=shape.required_rate,
             required_area_mu=required_area,
-            shortfall_area_mu=max(required_area - done, ZERO),
-            status=_status(rate, required_rate, next_milestone),
+            shortfall_area_mu=shortfall,
+            status=status,
             next_milestone=next_milestone,
             milestones=milestones,
         )
         if forecast:
-            _forecast(progress, done - completed(pace))
+            _forecast(progress, done - _completed(figures, shape.pace))
         if curve:
-            progress.monthly = [(end, completed(index)) for end, index in months]
+            progress.monthly = [(end, _completed(figures, index)) for end, index in shape.months]
         results.append(progress)
 
     if breakdown:
@@ -505,11 +547,18 @@ def _add_breakdowns(results, as_of):
 
 def category_totals(results):
     """Target, completed and rate summed per task category, for the city's totals row."""
+    return category_sums(
+        (progress.task.category, progress.target_area_mu, progress.completed_area_mu) for progress in results
+    )
+
+
+def category_sums(figures):
+    """:func:`category_totals` from ``(category, target, completed)`` of each task."""
     totals = defaultdict(lambda: [ZERO, ZERO])
-    for progress in results:
-        entry = totals[progress.task.category]
-        entry[0] += progress.target_area_mu
-        entry[1] += progress.completed_area_mu
+    for category, target, done in figures:
+        entry = totals[category]
+        entry[0] += target
+        entry[1] += done
     return [
         {
             "category": category,

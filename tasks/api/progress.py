@@ -17,7 +17,7 @@ from leadership.models import Region
 from leadership.scope import region_in_scope
 
 from ..choices import ProgressStatus, TaskCategory
-from ..progress import category_totals, task_progress, tasks_in_scope
+from ..progress import category_sums, progress_figures, task_progress, tasks_in_scope
 
 
 class MilestoneProgressSerializer(serializers.Serializer):
@@ -95,85 +95,94 @@ def _rate(value):
     return str(rate_2(value))
 
 
-class _Texts:
-    """Dates and rates written out once per response: the tasks of a campaign share their milestones'
-    dates and rates, so the country's 2,850 rows repeat a handful of them."""
+def report_rows(tasks, as_of):
+    """The country-wide report's rows and totals as ProgressSerializer and TotalSerializer describe them,
+    written straight from the engine's figures (:func:`tasks.progress.progress_figures`).
 
-    __slots__ = ("dates", "rates")
-
-    def __init__(self):
-        self.dates, self.rates = {}, {}
-
-    def date(self, value):
-        text = self.dates.get(value)
-        if text is None:
-            text = self.dates[value] = value.isoformat()
-        return text
-
-    def rate(self, value):
-        text = self.rates.get(value)
-        if text is None:
-            text = self.rates[value] = _rate(value)
-        return text
-
-
-def progress_row(progress, texts=None):
-    """One progress row as ProgressRowSerializer describes it, built directly: the country's report has
-    thousands of rows, and DRF's generic serializers would spend most of its time (the schema still
-    documents the rows with the serializers above, and a test holds both to the same output).
-    ``texts`` shares the written-out dates and rates between the rows of one response. Areas are written
-    as :func:`_area` writes them, inline: this runs some 75,000 times for the country."""
-    texts = texts or _Texts()
-    date, rate, places, half_up = texts.date, texts.rate, HUNDREDTH, ROUND_HALF_UP
-    task, upcoming = progress.task, progress.next_milestone
-    county = task.county
-    return {
-        "county": county.code,
-        "county_name": county.name,
-        "task_id": task.pk,
-        "year": task.year,
-        "category": task.category,
-        "as_of": date(progress.as_of),
-        "target_area_mu": str(progress.target_area_mu.quantize(places, half_up)),
-        "completed_area_mu": str(progress.completed_area_mu.quantize(places, half_up)),
-        "completion_rate": str(progress.completion_rate.quantize(places, half_up)),
-        "required_rate": rate(progress.required_rate),
-        "required_area_mu": str(progress.required_area_mu.quantize(places, half_up)),
-        "shortfall_area_mu": str(progress.shortfall_area_mu.quantize(places, half_up)),
-        "status": progress.status,
-        "next_milestone": None
-        if upcoming is None
-        else {
-            "due": date(upcoming.due),
-            "target_rate": rate(upcoming.target_rate),
-            "target_area_mu": str(upcoming.target_area_mu.quantize(places, half_up)),
-            "remaining_area_mu": str(upcoming.remaining_area_mu.quantize(places, half_up)),
-        },
-        "milestones": [
+    The country's report has 2,850 rows of some 30 figures each: DRF's generic serializers, or even the
+    engine's TaskProgress objects, would spend most of its time (the schema still documents the rows with
+    the serializers above, and a test holds both to the same output). What the tasks of one campaign
+    share — the milestones' dates and rates, written out — is written once per campaign shape. Areas are
+    written as :func:`_area` writes them, inline: this runs some 75,000 times for the country.
+    """
+    places, half_up = HUNDREDTH, ROUND_HALF_UP
+    as_of_text = as_of.isoformat()
+    texts = {}  # shape -> its milestones' (due, rate) written out, and its required rate
+    rows, sums = [], []
+    for task, shape, _, done, rate, areas, reached, required_area, shortfall, remaining, status in (
+        progress_figures(tasks, as_of)
+    ):
+        written = texts.get(shape)
+        if written is None:
+            written = texts[shape] = (
+                [(due.isoformat(), _rate(target_rate)) for due, target_rate, _, _ in shape.milestones],
+                _rate(shape.required_rate),
+            )
+        milestone_texts, required_rate = written
+        due_count = shape.due_count
+        milestones, upcoming = [], None
+        for position, (due, target_rate) in enumerate(milestone_texts):
+            area = areas[position]
+            if position < due_count:
+                got = reached[position]
+                milestones.append(
+                    {
+                        "due": due,
+                        "target_rate": target_rate,
+                        "target_area_mu": str(area.quantize(places, half_up)),
+                        "completed_area_mu": str(got.quantize(places, half_up)),
+                        "met": got >= area,
+                    }
+                )
+            else:
+                area_text = str(area.quantize(places, half_up))
+                milestones.append(
+                    {
+                        "due": due,
+                        "target_rate": target_rate,
+                        "target_area_mu": area_text,
+                        "completed_area_mu": None,
+                        "met": None,
+                    }
+                )
+                if upcoming is None:
+                    upcoming = {
+                        "due": due,
+                        "target_rate": target_rate,
+                        "target_area_mu": area_text,
+                        "remaining_area_mu": str(remaining.quantize(places, half_up)),
+                    }
+        county, target = task.county, task.target_area_mu
+        rows.append(
             {
-                "due": date(milestone.due),
-                "target_rate": rate(milestone.target_rate),
-                "target_area_mu": str(milestone.target_area_mu.quantize(places, half_up)),
-                "completed_area_mu": None
-                if milestone.completed_area_mu is None
-                else str(milestone.completed_area_mu.quantize(places, half_up)),
-                "met": milestone.met,
+                "county": county.code,
+                "county_name": county.name,
+                "task_id": task.pk,
+                "year": task.year,
+                "category": task.category,
+                "as_of": as_of_text,
+                "target_area_mu": str(target.quantize(places, half_up)),
+                "completed_area_mu": str(done.quantize(places, half_up)),
+                "completion_rate": str(rate.quantize(places, half_up)),
+                "required_rate": required_rate,
+                "required_area_mu": str(required_area.quantize(places, half_up)),
+                "shortfall_area_mu": str(shortfall.quantize(places, half_up)),
+                "status": status,
+                "next_milestone": upcoming,
+                "milestones": milestones,
             }
-            for milestone in progress.milestones
-        ],
-    }
-
-
-def totals_rows(results):
-    return [
+        )
+        sums.append((task.category, target, done))
+    totals = [
         {
             "category": total["category"],
             "target_area_mu": _area(total["target_area_mu"]),
             "completed_area_mu": _area(total["completed_area_mu"]),
             "completion_rate": _rate(total["completion_rate"]),
         }
-        for total in category_totals(results)
+        for total in category_sums(sums)
     ]
+    return rows, totals
 
 
 class PeriodQuery(serializers.Serializer):
@@ -239,15 +248,8 @@ class ProgressView(APIView):
             category=params.get("category"),
             county_code=params.get("county"),
         )
-        rows = task_progress(tasks, params["as_of"])
-        texts = _Texts()
-        return Response(
-            {
-                "as_of": params["as_of"].isoformat(),
-                "results": [progress_row(row, texts) for row in rows],
-                "totals": totals_rows(rows),
-            }
-        )
+        rows, totals = report_rows(tasks, params["as_of"])
+        return Response({"as_of": params["as_of"].isoformat(), "results": rows, "totals": totals})
 
 
 class CountyProgressView(APIView):

@@ -228,3 +228,105 @@ def test_the_report_rows_are_exactly_what_the_schema_describes(as_role, superuse
         described = ProgressSerializer({"as_of": date, "results": rows, "totals": category_totals(rows)}).data
         assert served == json.loads(JSONRenderer().render(described))
         assert served["results"], "a year of the demo without rows proves nothing"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_report_rows_match_the_engine_on_random_campaigns(regions, superuser, seed):
+    """Random counties, categories, periods (some across a year end), custom milestones and disposals:
+    the report's rows, written straight from the engine's figures, are field for field what
+    ProgressSerializer makes of the engine's TaskProgress objects, at dates before, between and after
+    the milestones; and every status occurs."""
+    import datetime
+    import json
+    import random
+    from decimal import Decimal
+
+    from rest_framework.renderers import JSONRenderer
+
+    from parcels import services as parcel_services
+    from tasks import services as task_services
+    from tasks.api.progress import ProgressSerializer
+    from tasks.models import CountyTask
+    from tasks.progress import category_totals, task_progress, tasks_in_scope
+    from tests.factories import IdleParcelFactory, ParcelFactory
+
+    rng = random.Random(seed)
+    day = datetime.date
+    counties = list(Region.objects.filter(level="county").order_by("code"))
+    for county in counties:
+        parcels = [
+            ParcelFactory(county=county, area_mu=Decimal("400"), approval_date=day(2015, 1, 1)),
+            IdleParcelFactory(county=county, area_mu=Decimal("400")),
+        ]
+        for parcel in parcels:
+            method = "supply_transfer" if parcel.kind == "unsupplied" else "construction_started"
+            for _ in range(rng.randrange(0, 6)):
+                parcel_services.disposal_record(
+                    parcel=parcel,
+                    method=method,
+                    area_mu=Decimal(rng.randrange(1, 4000)) / 100,
+                    date=day(2022, 10, 1) + datetime.timedelta(days=rng.randrange(0, 450)),
+                )
+        category = rng.choice(["unsupplied", "idle", "both"])
+        target = Decimal(rng.randrange(100, 30000)) / 100
+        if rng.random() < 0.5:
+            task_services.task_create(county=county, year=2023, category=category, target_area_mu=target)
+        else:
+            start = day(2022, 11, 1) + datetime.timedelta(days=rng.randrange(0, 120))
+            end = start + datetime.timedelta(days=rng.randrange(150, 330))
+            dues = sorted(rng.sample(range(1, (end - start).days + 1), rng.randrange(1, 4)))
+            rates = sorted(rng.sample(range(5, 100), len(dues) - 1)) + [100]
+            task_services.task_save(
+                task=CountyTask(
+                    county=county, year=2023, category=category, target_area_mu=target,
+                    start_date=start, end_date=end,
+                ),
+                milestones=[
+                    (start + datetime.timedelta(days=offset), Decimal(rate))
+                    for offset, rate in zip(dues, rates, strict=True)
+                ],
+            )
+    client = APIClient()
+    client.force_authenticate(superuser)
+    statuses = set()
+    for as_of in ["2022-12-31", "2023-02-14", "2023-05-31", "2023-06-20", "2023-09-17", "2023-12-31", "2024-03-01"]:
+        served = client.get("/api/v1/progress/", {"as_of": as_of, "year": 2023}).json()
+        rows = task_progress(tasks_in_scope(superuser, year=2023), datetime.date.fromisoformat(as_of))
+        described = ProgressSerializer({"as_of": as_of, "results": rows, "totals": category_totals(rows)}).data
+        assert served == json.loads(JSONRenderer().render(described))
+        assert len(served["results"]) == len(counties)
+        statuses |= {row["status"] for row in served["results"]}
+    assert statuses == {"on_track", "at_risk", "behind", "completed"}
+
+
+def test_the_report_counts_a_milestone_reached_exactly_as_met_and_a_hair_short_as_not(regions, superuser):
+    """200 亩 task: 25 % by 31 May is 50 亩. 安泽 disposes exactly 50, 乡宁 49.9999 (shown as 50.00)."""
+    import datetime
+    from decimal import Decimal
+
+    from parcels import services as parcel_services
+    from tasks import services as task_services
+    from tests.factories import ParcelFactory
+
+    for code, area in (("141026", "50"), ("141029", "49.9999")):
+        county = Region.objects.get(code=code)
+        task_services.task_create(county=county, year=2023, category="unsupplied", target_area_mu=Decimal("200"))
+        parcel = ParcelFactory(county=county, area_mu=Decimal("500"), approval_date=datetime.date(2015, 1, 1))
+        parcel_services.disposal_record(
+            parcel=parcel, method="supply_transfer", area_mu=Decimal(area), date=datetime.date(2023, 5, 31)
+        )
+    client = APIClient()
+    client.force_authenticate(superuser)
+    body = client.get("/api/v1/progress/", {"as_of": "2023-06-01", "year": 2023}).json()
+    anze, xiangning = body["results"]
+    assert anze["milestones"][0] == {
+        "due": "2023-05-31", "target_rate": "25.00", "target_area_mu": "50.00", "completed_area_mu": "50.00",
+        "met": True,
+    }
+    assert (anze["status"], anze["shortfall_area_mu"]) == ("on_track", "0.00")
+    assert xiangning["milestones"][0]["completed_area_mu"] == "50.00"
+    assert xiangning["milestones"][0]["met"] is False
+    assert (xiangning["status"], xiangning["shortfall_area_mu"]) == ("behind", "0.00")
+    assert xiangning["next_milestone"] == {
+        "due": "2023-06-30", "target_rate": "50.00", "target_area_mu": "100.00", "remaining_area_mu": "50.00",
+    }
