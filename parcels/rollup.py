@@ -136,8 +136,11 @@ def _unchanged(value):
 COUNTY_FILTER_LIMIT = 500
 
 
-def _whole_months(month_terms, count, county_ids, exact):
+def _whole_months(month_terms, count, county_ids, wanted, exact):
     """The whole-month part of each window, from the year rows: ``{(county_id, kind): [area per window]}``.
+
+    ``county_ids`` are named in the query; ``wanted`` (when not None) keeps only those counties' rows as
+    they are read, for a list of counties too long to name.
 
     ``month_terms`` maps a window's index to its ``(sign, year, month)`` terms. When every term falls in
     one year (a campaign's report), each county and kind has one row and each window is a difference of
@@ -182,9 +185,12 @@ def _whole_months(month_terms, count, county_ids, exact):
     result = {}
     if len(indexes) == count and exact is _unchanged:
         for county_id, kind, *values in fetched:
-            result[(county_id, kind)] = values
+            if wanted is None or county_id in wanted:
+                result[(county_id, kind)] = values
     else:
         for county_id, kind, *values in fetched:
+            if wanted is not None and county_id not in wanted:
+                continue
             figures = [ZERO] * count
             for index, value in zip(indexes, values, strict=True):
                 figures[index] = exact(value)
@@ -210,10 +216,12 @@ def disposed_by_county_kind(windows, county_ids=None, today=None):
 
     count = len(windows)
     result = {}
+    # Counties too many to name in the queries are kept as the rows are read.
+    wanted = None if county_ids is None or few_counties else set(county_ids)
     # PostgreSQL sums numerics exactly; SQLite's float sums are brought back to their 4 places.
     exact = exact_area if connection.vendor == "sqlite" else _unchanged
     if month_terms:
-        result = _whole_months(month_terms, count, county_ids if few_counties else None, exact)
+        result = _whole_months(month_terms, count, county_ids if few_counties else None, wanted, exact)
 
     if ranges:
         # One statement, a UNION ALL of one range each: each part is an index-only range scan on PostgreSQL,
@@ -230,7 +238,8 @@ def disposed_by_county_kind(windows, county_ids=None, today=None):
             )
         in_days = defaultdict(dict)
         for row in parts[0].union(*parts[1:], all=True):
-            in_days[(row["county_id"], row["kind"])][row["part"]] = exact(row["area"])
+            if wanted is None or row["county_id"] in wanted:
+                in_days[(row["county_id"], row["kind"])][row["part"]] = exact(row["area"])
         for key, sums in in_days.items():
             values = result.get(key)
             if values is None:
@@ -240,9 +249,6 @@ def disposed_by_county_kind(windows, county_ids=None, today=None):
                 if area:
                     values[index] += area if sign > 0 else -area
 
-    if county_ids is not None and not few_counties:
-        wanted = set(county_ids)
-        result = {key: values for key, values in result.items() if key[0] in wanted}
     return result
 
 

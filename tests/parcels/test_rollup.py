@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Sum
 
-from parcels import services
+from parcels import rollup, services
 from parcels.models import Disposal, DisposalYearTotal, Parcel, ParcelCount
 from parcels.rollup import disposed_by_county_kind, parcel_counts_refresh, rollup_drift, window_pieces
 from tests.factories import IdleParcelFactory, ParcelFactory
@@ -75,9 +75,12 @@ def recount(county_id, kind, first, last):
 @pytest.mark.django_db
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("one_year", [False, True], ids=["across-years", "one-year"])
-def test_random_ledgers_give_the_recounts_figures_for_random_windows(regions, seed, one_year):
+@pytest.mark.parametrize("limit", [500, 0], ids=["counties-named", "counties-kept-as-read"])
+def test_random_ledgers_give_the_recounts_figures_for_random_windows(regions, seed, one_year, limit, monkeypatch):
     """Across years the year rows are summed per county and kind; inside one year (a campaign's report)
-    each window is a difference of one row's columns: both give the recount's figures."""
+    each window is a difference of one row's columns: both give the recount's figures. Counties are
+    named in the queries, or, when more than COUNTY_FILTER_LIMIT, kept as the rows are read."""
+    monkeypatch.setattr(rollup, "COUNTY_FILTER_LIMIT", limit)
     rng = random.Random(seed)
     counties = [regions["141026"], regions["141029"]]
     today = D(2024, 3, 15)
@@ -121,6 +124,10 @@ def test_random_ledgers_give_the_recounts_figures_for_random_windows(regions, se
             values = sums.get((county.pk, kind), [Decimal(0)] * len(windows))
             for (first, last), value in zip(windows, values, strict=True):
                 assert value == recount(county.pk, kind, first, last), (county.code, kind, first, last)
+    # Only the counties asked for.
+    assert {county_id for county_id, _ in disposed_by_county_kind(windows, {counties[0].pk}, today=today)} == {
+        counties[0].pk
+    }
 
 
 @pytest.mark.django_db
