@@ -10,6 +10,28 @@ FIELD_ERRORS = {
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
     "example": {"area_mu": ["面积必须大于 0 亩。"]},
 }
+# The errors of an Excel file, each naming its row and column (the imports' 400).
+EXCEL_ERRORS = {
+    "type": "array",
+    "description": "每一处错误，按 Excel 行号排列；有任何错误时不写入任何数据",
+    "items": {
+        "type": "object",
+        "properties": {
+            "row": {
+                "type": "integer",
+                "nullable": True,
+                "description": "Excel 行号；针对整个文件时为 null",
+            },
+            "column": {
+                "type": "string",
+                "nullable": True,
+                "description": "列标题；与具体列无关时为 null",
+            },
+            "message": {"type": "string", "description": "中文说明"},
+        },
+        "required": ["row", "column", "message"],
+    },
+}
 DETAIL = {
     "type": "object",
     "properties": {"detail": {"type": "string"}},

@@ -18,7 +18,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from landtrack.api.schema import error_openapi
+from landtrack.api.schema import EXCEL_ERRORS, error_openapi
 from landtrack.api.views import ScopedViewSetMixin
 from leadership.choices import RegionLevel
 from leadership.models import Region
@@ -116,27 +116,7 @@ IMPORT_ERRORS = {
     "type": "object",
     "description": "文件或台账行的错误（errors，文件整体不能读取时另有 file），或参数错误（字段名 → 中文说明）。",
     "properties": {
-        "errors": {
-            "type": "array",
-            "description": "每一处错误，按 Excel 行号排列；有任何错误时不写入任何数据",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "row": {
-                        "type": "integer",
-                        "nullable": True,
-                        "description": "Excel 行号；针对整个文件时为 null",
-                    },
-                    "column": {
-                        "type": "string",
-                        "nullable": True,
-                        "description": "列标题；与具体列无关时为 null",
-                    },
-                    "message": {"type": "string", "description": "中文说明"},
-                },
-                "required": ["row", "column", "message"],
-            },
-        },
+        "errors": EXCEL_ERRORS,
         "file": {
             "type": "array",
             "items": {"type": "string"},

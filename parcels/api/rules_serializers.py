@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from landtrack.api.fields import AreaField, DateField, ExactDecimalField, RegionCodeField
+from landtrack.api.schema import EXCEL_ERRORS
 from landtrack.numbers import MU_PER_HECTARE
 from leadership.models import Region
 
@@ -95,28 +96,6 @@ class SupplyImportResultSerializer(serializers.Serializer):
 SUPPLY_IMPORT_ERRORS = {
     "type": "object",
     "description": "文件或其中各行的错误（errors，有任何错误时不写入任何数据），或参数错误（字段名 → 中文说明）。",
-    "properties": {
-        "errors": {
-            "type": "array",
-            "description": "每一处错误；有任何错误时不写入任何数据",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "row": {
-                        "type": "integer",
-                        "nullable": True,
-                        "description": "Excel 行号；针对整个文件的错误为 null",
-                    },
-                    "column": {
-                        "type": "string",
-                        "nullable": True,
-                        "description": "列标题；与具体列无关时为 null",
-                    },
-                    "message": {"type": "string", "description": "中文说明"},
-                },
-                "required": ["row", "column", "message"],
-            },
-        }
-    },
+    "properties": {"errors": EXCEL_ERRORS},
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
 }
