@@ -70,6 +70,17 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(**{f"{self.county_lookup}__in": regions.values("pk")})
 
 
+def visible_region_ids(user):
+    """The ids of the regions whose data the user may read, as a frozenset (``None``: all of them): the
+    rule of :meth:`ScopedQuerySet.visible_to` for rows already in memory (one query for a city account)."""
+    regions = scope_regions(user)
+    if regions is None:
+        return None
+    if getattr(user, "role", "") in COUNTY_ROLES and user.region_id:
+        return frozenset((user.region_id,))
+    return frozenset(regions.values_list("pk", flat=True))
+
+
 # Who may change what (DOMAIN.md §2), by model label. ``admin`` may change everything.
 # A county role writes in its own county; the city bureau in its city and the city's counties.
 WRITE_ROLES = {

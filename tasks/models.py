@@ -26,6 +26,7 @@ from .choices import (
 __all__ = [
     "Campaign",
     "CampaignPhase",
+    "CatalogStamp",
     "CountyTask",
     "Milestone",
     "RectificationItem",
@@ -574,3 +575,23 @@ class RectificationItem(ValidatedModel):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+class CatalogStamp(models.Model):
+    """A token that the database itself changes whenever a county task, a milestone or a region is written.
+
+    One row (id 1). Triggers installed by migration 0004 replace ``token`` with a new random value in the
+    same transaction as every INSERT, UPDATE or DELETE (and TRUNCATE, on PostgreSQL) of those tables,
+    whatever writes them: forms, the API, bulk inserts, fixtures, raw SQL. :func:`tasks.progress.year_tasks`
+    keeps a year's tasks in each process and reads them again when the token it saw has changed; a
+    random token is never reused, so work that was rolled back cannot match a later state.
+    """
+
+    token = models.CharField("版本标记", max_length=32)
+
+    class Meta:
+        verbose_name = "任务目录版本"
+        verbose_name_plural = "任务目录版本"
+
+    def __str__(self):
+        return self.token

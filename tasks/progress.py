@@ -8,7 +8,8 @@ them as TaskProgress objects (:func:`task_progress`), the country-wide report wr
 from them. None of them computes a rate itself.
 
 The number of queries does not depend on how many counties, tasks, milestones or parcels there are:
-tasks and milestones (2), the disposed area of every window any task needs (2: whole months from the
+tasks and milestones (2, or only the catalog stamp when this process already holds the year's tasks:
+:func:`year_tasks`), the disposed area of every window any task needs (2: whole months from the
 totals kept by parcels.rollup, and the days of the months a window cuts), and, when asked, the
 town/unit breakdown (2). Tasks are read as light TaskRefs, not model instances, so that the country's
 2,850 counties cost thousands of tuples rather than tens of thousands of objects.
@@ -21,15 +22,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Aggregate, CharField, Count, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 
 from landtrack.validation import ZERO, exact_area
+from leadership.scope import visible_region_ids
 from parcels.models import Disposal, Parcel
 from parcels.rollup import disposed_by_county_kind
 
 from .choices import KINDS_BY_CATEGORY, ProgressStatus, TaskCategory
-from .models import CountyTask, Milestone
+from .models import CatalogStamp, CountyTask, Milestone
 
 HUNDRED = Decimal("100")
 AT_RISK_DAYS = 14
@@ -85,7 +88,7 @@ class Breakdown:
     id: int | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class CountyRef:
     """The county of a task, as the progress figures name it."""
 
@@ -101,10 +104,11 @@ class CountyRef:
         return self.name
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class TaskRef:
     """A county task as the progress figures read it: its fields and its milestones, without a model
-    instance per task and per milestone (the city's and the country's reports list thousands)."""
+    instance per task and per milestone (the city's and the country's reports list thousands). Frozen:
+    :func:`year_tasks` shares the same TaskRefs between the requests of a process."""
 
     pk: int
     county_id: int
@@ -263,15 +267,9 @@ def _parse_milestones(text, parsed):
     return targets
 
 
-def tasks_in_scope(user, *, year=None, category=None, county_code=None):
-    """The county tasks the user may read, as TaskRefs with county and milestones (2 queries)."""
-    tasks = CountyTask.objects.visible_to(user)
-    if year is not None:
-        tasks = tasks.filter(year=year)
-    if category:
-        tasks = tasks.filter(category=category)
-    if county_code:
-        tasks = tasks.filter(county__code=county_code)
+def _task_refs(tasks):
+    """TaskRefs of a CountyTask queryset, with county and milestones, by county code, year, category (2
+    queries)."""
     milestone_texts = dict(
         Milestone.objects.filter(task__in=tasks.values("pk"))
         .order_by()
@@ -295,6 +293,65 @@ def tasks_in_scope(user, *, year=None, category=None, county_code=None):
             county = counties[county_id] = CountyRef(county_id, code, county_name)
         refs.append(TaskRef(pk, county_id, county, *fields, _parse_milestones(milestone_texts.get(pk), parsed)))
     return refs
+
+
+# (database, year) -> (catalog token, that year's TaskRefs): what this process last read of each year.
+_year_cache = {}
+YEARS_KEPT = 8
+
+
+def year_tasks(year):
+    """Every county task of the year as TaskRefs, by county code and category, read once per process.
+
+    The tasks, their milestones and their counties' names change a few times a year; the reports that list
+    them are read all day. The database changes ``CatalogStamp.token`` in the same transaction as every
+    write of those tables (triggers: tasks/migrations/0004_catalog_stamp.py), so one query for the token
+    tells whether what this process holds is still what the database holds; if not, or when there is no
+    token (a database just flushed), the tasks are read again (2 queries). The token is read first: tasks
+    written between the two reads make the kept list newer than its token, and so read again next time,
+    never older. Exact under concurrent writes and across rolled-back transactions (a token is random and
+    never comes back).
+    """
+    key = (connection.alias, connection.settings_dict["NAME"], year)
+    token = CatalogStamp.objects.filter(pk=1).values_list("token", flat=True).first()
+    kept = _year_cache.get(key)
+    if kept is not None and token is not None and kept[0] == token:
+        return kept[1]
+    refs = tuple(_task_refs(CountyTask.objects.filter(year=year)))
+    if token is not None:
+        if key not in _year_cache and len(_year_cache) >= YEARS_KEPT:
+            del _year_cache[next(iter(_year_cache))]
+        _year_cache[key] = (token, refs)
+    return refs
+
+
+def forget_year_tasks():
+    """Drop what this process holds of every year's tasks (tests that count queries start cold)."""
+    _year_cache.clear()
+
+
+def tasks_in_scope(user, *, year=None, category=None, county_code=None):
+    """The county tasks the user may read, as TaskRefs with county and milestones, by county code, year
+    and category. A year's tasks come from :func:`year_tasks` (1 query while unchanged, else 3), filtered
+    here by the regions :func:`leadership.scope.visible_region_ids` lets the user read (1 more query for a
+    city account); without a year, from the database (2 queries)."""
+    if year is None:
+        tasks = CountyTask.objects.visible_to(user)
+        if category:
+            tasks = tasks.filter(category=category)
+        if county_code:
+            tasks = tasks.filter(county__code=county_code)
+        return _task_refs(tasks)
+    visible = visible_region_ids(user)
+    if visible is not None and not visible:
+        return []
+    return [
+        task
+        for task in year_tasks(year)
+        if (visible is None or task.county_id in visible)
+        and (not category or task.category == category)
+        and (not county_code or task.county.code == county_code)
+    ]
 
 
 @dataclass(slots=True, eq=False)

@@ -28,6 +28,17 @@ def fresh_content_type_cache():
     ContentType.objects.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def cold_year_tasks():
+    """Each year's tasks are held by the process (tasks.progress.year_tasks); every test starts without
+    them, so that pinned query counts do not depend on which test ran first."""
+    from tasks.progress import forget_year_tasks
+
+    forget_year_tasks()
+    yield
+    forget_year_tasks()
+
+
 @pytest.fixture
 def regions(db):
     """临汾市, its 17 counties and the towns of 安泽县 and 乡宁县 (fixtures/regions.json)."""

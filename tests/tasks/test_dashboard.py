@@ -9,6 +9,7 @@ from leadership.choices import Role
 from leadership.models import Region
 from parcels import services as parcel_services
 from tasks import services as task_services
+from tasks.progress import forget_year_tasks
 from tests.factories import ParcelFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,10 +151,15 @@ def test_dashboard_query_counts_do_not_grow_with_counties(
         parcel_services.disposal_record(
             parcel=parcel, method="supply_transfer", area_mu=Decimal("1"), date=datetime.date(2023, 3, 1)
         )
-    # session, user, the user's region (header), task years, tasks, milestones, the disposed area (the
-    # year totals: 2023 is a whole year), and the reminders panel: this year's tasks and milestones (none
-    # in the demo's years, so no figures to read), rectification items, planned parcels and lapsing
-    # approvals (each counted, its 12th-soonest date read, then the soonest read), idle-land procedures
+    forget_year_tasks()
+    # session, user, the user's region (header), task years, the city's counties, the catalog stamp,
+    # tasks, milestones, the disposed area (the year totals: 2023 is a whole year), and the reminders
+    # panel: the city's counties, the stamp, this year's tasks and milestones (none in the demo's years,
+    # so no figures to read), rectification items, planned parcels and lapsing approvals (each counted,
+    # its 12th-soonest date read, then the soonest read), idle-land procedures
+    with django_assert_num_queries(21):
+        assert len(client.get("/dashboard/", {"year": 2023}).context["rows"]) == 1 + extra_counties
+    # … again, each year's tasks now held by the process: the stamps say they are unchanged
     with django_assert_num_queries(17):
         assert len(client.get("/dashboard/", {"year": 2023}).context["rows"]) == 1 + extra_counties
     # … and on a county page: the county, the town/unit breakdown (2) and the pending parcels
@@ -252,13 +258,15 @@ def test_the_reminders_page_and_api_query_counts_do_not_grow_with_reminders(
 ):
     _reminders_of_every_kind(counties)
     client = signed_in(Role.CITY_BUREAU, "141000")
+    forget_year_tasks()
     # Each county: 5 reminders (milestone, rectification, planned date, lapsed approval, notice due).
-    # Session, user; milestones, tasks, the year totals and the days of July; rectification items;
-    # planned parcels; lapsed approvals; idle-land procedures.
-    with django_assert_num_queries(10):
+    # Session, user; the city's counties, the catalog stamp, tasks, milestones, the year totals and the
+    # days of July; rectification items; planned parcels; lapsed approvals; idle-land procedures.
+    with django_assert_num_queries(12):
         items = client.get("/api/v1/reminders/", {"as_of": "2023-07-05"}).json()
     assert len([item for item in items if item["county"] in counties]) == 5 * len(counties)
-    # … and the page: the same, with the user's region (header) and the task years.
+    # … and the page: the same, with the user's region (header) and the task years, the year's tasks now
+    # held by the process (the stamp says they are unchanged).
     with django_assert_num_queries(12):
         page = client.get("/dashboard/reminders/", {"as_of": "2023-07-05"})
     assert len([item for item in page.context["reminders"] if item.county in counties]) == 5 * len(counties)
