@@ -582,9 +582,10 @@ class CatalogStamp(models.Model):
 
     One row (id 1). Triggers installed by migration 0004 replace ``token`` with a new random value in the
     same transaction as every INSERT, UPDATE or DELETE (and TRUNCATE, on PostgreSQL) of those tables,
-    whatever writes them: forms, the API, bulk inserts, fixtures, raw SQL. :func:`tasks.progress.year_tasks`
-    keeps a year's tasks in each process and reads them again when the token it saw has changed; a
-    random token is never reused, so work that was rolled back cannot match a later state.
+    whatever writes them: forms, the API, bulk inserts, fixtures, raw SQL. :func:`tasks.catalog.held`
+    keeps what each process read of them (a year's tasks, the counties' codes) and reads it again when the
+    token it saw has changed; a random token is never reused, so work that was rolled back cannot match a
+    later state.
     """
 
     token = models.CharField("版本标记", max_length=32)

@@ -22,7 +22,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Aggregate, CharField, Count, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 
@@ -31,8 +30,9 @@ from leadership.scope import visible_region_ids
 from parcels.models import Disposal, Parcel
 from parcels.rollup import disposed_by_county_kind
 
+from .catalog import held
 from .choices import KINDS_BY_CATEGORY, ProgressStatus, TaskCategory
-from .models import CatalogStamp, CountyTask, Milestone
+from .models import CountyTask, Milestone
 
 HUNDRED = Decimal("100")
 AT_RISK_DAYS = 14
@@ -295,39 +295,10 @@ def _task_refs(tasks):
     return refs
 
 
-# (database, year) -> (catalog token, that year's TaskRefs): what this process last read of each year.
-_year_cache = {}
-YEARS_KEPT = 8
-
-
 def year_tasks(year):
-    """Every county task of the year as TaskRefs, by county code and category, read once per process.
-
-    The tasks, their milestones and their counties' names change a few times a year; the reports that list
-    them are read all day. The database changes ``CatalogStamp.token`` in the same transaction as every
-    write of those tables (triggers: tasks/migrations/0004_catalog_stamp.py), so one query for the token
-    tells whether what this process holds is still what the database holds; if not, or when there is no
-    token (a database just flushed), the tasks are read again (2 queries). The token is read first: tasks
-    written between the two reads make the kept list newer than its token, and so read again next time,
-    never older. Exact under concurrent writes and across rolled-back transactions (a token is random and
-    never comes back).
-    """
-    key = (connection.alias, connection.settings_dict["NAME"], year)
-    token = CatalogStamp.objects.filter(pk=1).values_list("token", flat=True).first()
-    kept = _year_cache.get(key)
-    if kept is not None and token is not None and kept[0] == token:
-        return kept[1]
-    refs = tuple(_task_refs(CountyTask.objects.filter(year=year)))
-    if token is not None:
-        if key not in _year_cache and len(_year_cache) >= YEARS_KEPT:
-            del _year_cache[next(iter(_year_cache))]
-        _year_cache[key] = (token, refs)
-    return refs
-
-
-def forget_year_tasks():
-    """Drop what this process holds of every year's tasks (tests that count queries start cold)."""
-    _year_cache.clear()
+    """Every county task of the year as TaskRefs, by county code and category: held by the process while
+    the catalog is unchanged (:func:`tasks.catalog.held`: 1 query), else read again (3)."""
+    return held(("year_tasks", year), lambda: tuple(_task_refs(CountyTask.objects.filter(year=year))))
 
 
 def tasks_in_scope(user, *, year=None, category=None, county_code=None):

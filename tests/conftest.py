@@ -29,14 +29,15 @@ def fresh_content_type_cache():
 
 
 @pytest.fixture(autouse=True)
-def cold_year_tasks():
-    """Each year's tasks are held by the process (tasks.progress.year_tasks); every test starts without
-    them, so that pinned query counts do not depend on which test ran first."""
-    from tasks.progress import forget_year_tasks
+def cold_catalog():
+    """Each process holds what it read of the catalog (tasks.catalog.held: a year's tasks, the counties'
+    codes); every test starts without it, so that pinned query counts do not depend on which test ran
+    first."""
+    from tasks.catalog import forget
 
-    forget_year_tasks()
+    forget()
     yield
-    forget_year_tasks()
+    forget()
 
 
 @pytest.fixture

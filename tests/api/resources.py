@@ -137,7 +137,7 @@ RESOURCES = [
         "/api/v1/parcels/",
         writer_roles={Role.COUNTY_CLERK},
         has_etag=True,
-        list_queries=2,
+        list_queries=3,  # the counts, the catalog stamp (the counties' codes held), the page
         model=Parcel,
     ),
     DisposalResource(

@@ -199,10 +199,10 @@ def test_progress_is_not_paginated_and_needs_a_role(demo):
 
 
 def test_the_progress_endpoint_query_count_is_pinned(as_role, django_assert_num_queries):
-    from tasks.progress import forget_year_tasks
+    from tasks.catalog import forget
 
     client = as_role(Role.CITY_BUREAU, "141000")
-    forget_year_tasks()
+    forget()
     # the city's counties, the catalog stamp, tasks, milestones; the year totals and the days of September
     # not yet in a whole month
     with django_assert_num_queries(6):

@@ -32,7 +32,7 @@ from rest_framework.test import APIClient
 
 from leadership.choices import Role
 from leadership.models import Region
-from tasks.progress import forget_year_tasks
+from tasks.catalog import forget
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -717,9 +717,9 @@ def test_anonymous_callers_are_401(scenario):
 
 
 def queries(client, url, params, *, cold=True):
-    """The queries of one request; ``cold``: with no year's tasks held by the process (progress.year_tasks)."""
+    """The queries of one request; ``cold``: with nothing of the catalog held by the process (tasks.catalog)."""
     if cold:
-        forget_year_tasks()
+        forget()
     with CaptureQueriesContext(connection) as context:
         response = client.get(url, params)
     assert response.status_code == 200

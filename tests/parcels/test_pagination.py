@@ -91,13 +91,18 @@ def test_a_deep_page_reads_only_the_counties_it_holds(ledger):
 
     client = APIClient()
     client.force_authenticate(UserFactory(username="root", role=Role.ADMIN, is_superuser=True))
-    with CaptureQueriesContext(connection) as queries:
-        body = client.get("/api/v1/parcels/", {"page_size": 4, "page": 4}).json()
-    assert [row["code"] for row in body["results"]] == ["AI0", "AI1", "AI2", "X00"]
-    # The counts table, then the page's parcels from the two counties it holds — never a COUNT of parcels.
-    sql = [query["sql"] for query in queries.captured_queries]
-    assert len(sql) == 2 and "parcels_parcelcount" in sql[0]
-    assert 'COUNT(' not in sql[1] and '"parcels_parcel"."county_id" IN' in sql[1]
+    for held_by_the_process in (False, True):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get("/api/v1/parcels/", {"page_size": 4, "page": 4}).json()
+        assert [row["code"] for row in body["results"]] == ["AI0", "AI1", "AI2", "X00"]
+        # The counts table, the catalog stamp, the counties' codes (the first time: then held by the
+        # process), then the page's parcels from the two counties it holds — never a COUNT of parcels.
+        sql = [query["sql"] for query in queries.captured_queries]
+        assert len(sql) == (3 if held_by_the_process else 4)
+        assert "parcels_parcelcount" in sql[0] and "tasks_catalogstamp" in sql[1]
+        assert held_by_the_process or '"leadership_region"."level" = ' in sql[2]
+        counties = f'"county_id" IN ({ledger["141026"].pk}, {ledger["141029"].pk})'
+        assert "COUNT(" not in sql[-1] and counties in sql[-1]
 
 
 def test_a_search_counts_the_rows_it_finds(ledger):
@@ -106,3 +111,18 @@ def test_a_search_counts_the_rows_it_finds(ledger):
     body = client.get("/api/v1/parcels/", {"search": "AI", "page_size": 2}).json()
     assert body["count"] == 3
     assert [row["code"] for row in body["results"]] == ["AI0", "AI1"]
+
+
+def test_a_county_given_a_new_code_is_listed_in_its_new_place(ledger):
+    """The counties' codes are held by the process (tasks.catalog) and read again when a region changes."""
+    from leadership.models import Region
+
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="root", role=Role.ADMIN, is_superuser=True))
+    before = [county for county, _ in pages(client)[1]]
+    assert list(dict.fromkeys(before)) == ["141021", "141026", "141029"]
+    Region.objects.filter(pk=ledger["141026"].pk).update(code="141098")
+    count, listed = pages(client)
+    assert count == 19
+    assert list(dict.fromkeys(county for county, _ in listed)) == ["141021", "141029", "141098"]
+    assert [code for _, code in listed][5:9] == ["X00", "X01", "X02", "X03"]

@@ -9,7 +9,7 @@ from leadership.choices import Role
 from leadership.models import Region
 from parcels import services as parcel_services
 from tasks import services as task_services
-from tasks.progress import forget_year_tasks
+from tasks.catalog import forget
 from tests.factories import ParcelFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +151,7 @@ def test_dashboard_query_counts_do_not_grow_with_counties(
         parcel_services.disposal_record(
             parcel=parcel, method="supply_transfer", area_mu=Decimal("1"), date=datetime.date(2023, 3, 1)
         )
-    forget_year_tasks()
+    forget()
     # session, user, the user's region (header), task years, the city's counties, the catalog stamp,
     # tasks, milestones, the disposed area (the year totals: 2023 is a whole year), and the reminders
     # panel: the city's counties, the stamp, this year's tasks and milestones (none in the demo's years,
@@ -258,7 +258,7 @@ def test_the_reminders_page_and_api_query_counts_do_not_grow_with_reminders(
 ):
     _reminders_of_every_kind(counties)
     client = signed_in(Role.CITY_BUREAU, "141000")
-    forget_year_tasks()
+    forget()
     # Each county: 5 reminders (milestone, rectification, planned date, lapsed approval, notice due).
     # Session, user; the city's counties, the catalog stamp, tasks, milestones, the year totals and the
     # days of July; rectification items; planned parcels; lapsed approvals; idle-land procedures.

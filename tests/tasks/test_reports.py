@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from leadership.models import GroupMember, LeadershipGroup
 from parcels import services as parcel_services
 from tasks import services as task_services
-from tasks.progress import forget_year_tasks
+from tasks.catalog import forget
 from tests.factories import IdleParcelFactory, ParcelFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -307,7 +307,7 @@ def test_the_report_costs_the_same_queries_however_many_parcels(
     for index in range(extra):
         ParcelFactory(county=campaign["141029"], code=f"X{index}", town=campaign["141029102"])
     client = api(city_linfen)
-    forget_year_tasks()
+    forget()
     # the city's counties, the catalog stamp, tasks, milestones; the disposed area (the year totals: a
     # month's last day cuts no month); the town breakdown (parcels, disposals)
     with django_assert_num_queries(7):
@@ -447,7 +447,7 @@ def test_the_lists_cost_the_same_queries_however_many_parcels_and_units(
         unit = UnitFactory(region=campaign["141029"], name=f"单位{index}")
         ParcelFactory(county=campaign["141029"], code=f"X{index}", responsible_unit=unit)
     client = api(clerk_xiangning)
-    forget_year_tasks()
+    forget()
     # the catalog stamp, tasks, milestones; the disposed area (the year totals: no month cut); lead
     # units; parcels; units; group members
     with django_assert_num_queries(8):

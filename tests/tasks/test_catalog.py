@@ -1,5 +1,6 @@
-"""Each process holds a year's county tasks (tasks.progress.year_tasks) while the catalog stamp that the
-database changes with every write of tasks, milestones and regions says they are unchanged.
+"""Each process holds what it read of the catalog (tasks.catalog.held: a year's county tasks, the counties'
+codes) while the stamp that the database changes with every write of tasks, milestones and regions says it
+is unchanged.
 
 Every test compares what the process serves with a fresh read of the database (``_task_refs``, which the
 held copy is made of): after each kind of write, inside and after transactions, rolled back or not, and,
@@ -17,6 +18,7 @@ from django.db import connection, connections, transaction
 from leadership.choices import RegionLevel, Role
 from leadership.models import Region
 from tasks import services as task_services
+from tasks.catalog import forget, held
 from tasks.models import CatalogStamp, CountyTask, Milestone
 from tasks.progress import _task_refs, tasks_in_scope, year_tasks
 from tests.factories import RegionFactory, UserFactory
@@ -42,10 +44,15 @@ def tasks(regions):
             year=2023,
             category=category,
             target_area_mu=Decimal("120"),
-            milestones=[(datetime.date(2023, 5, 31), Decimal("25")), (datetime.date(2023, 11, 30), Decimal("100"))],
+            milestones=[
+                (datetime.date(2023, 5, 31), Decimal("25")),
+                (datetime.date(2023, 11, 30), Decimal("100")),
+            ],
         )
     # A task of another year, which 2023's list must not show.
-    task_services.task_create(county=regions["141026"], year=2022, category="both", target_area_mu=Decimal("80"))
+    task_services.task_create(
+        county=regions["141026"], year=2022, category="both", target_area_mu=Decimal("80")
+    )
     return made
 
 
@@ -66,6 +73,26 @@ def test_a_year_is_read_once_then_served_for_one_query_while_the_stamp_is_unchan
         assert year_tasks(2023) is first
 
 
+def test_each_name_is_held_apart_and_nothing_outlives_a_change(tasks, regions, django_assert_num_queries):
+    loads = []
+
+    def load(value):
+        def read():
+            loads.append(value)
+            return value
+
+        return read
+
+    assert held("a", load(1)) == 1 and held("b", load(2)) == 2
+    with django_assert_num_queries(2):  # the stamp, for each
+        assert (held("a", load(10)), held("b", load(20))) == (1, 2)
+    rename_county(tasks, regions)
+    assert (held("a", load(10)), held("b", load(20))) == (10, 20)
+    assert loads == [1, 2, 10, 20]
+    forget()
+    assert held("a", load(100)) == 100
+
+
 def rename_task(tasks, regions):
     task = tasks["141026"]
     task.name = "安泽县2023年度专项任务"
@@ -75,7 +102,10 @@ def rename_task(tasks, regions):
 def save_through_the_service(tasks, regions):
     task_services.task_save(
         task=tasks["141002"],
-        milestones=[(datetime.date(2023, 6, 30), Decimal("50")), (datetime.date(2023, 11, 30), Decimal("100"))],
+        milestones=[
+            (datetime.date(2023, 6, 30), Decimal("50")),
+            (datetime.date(2023, 11, 30), Decimal("100")),
+        ],
     )
 
 
@@ -122,7 +152,9 @@ def update_tasks(tasks, regions):
 
 def raw_sql(tasks, regions):
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE tasks_countytask SET document_number = %s WHERE year = %s", ["临政发〔2023〕1号", 2023])
+        cursor.execute(
+            "UPDATE tasks_countytask SET document_number = %s WHERE year = %s", ["临政发〔2023〕1号", 2023]
+        )
 
 
 def delete_task(tasks, regions):
@@ -236,13 +268,27 @@ def test_every_role_gets_from_the_held_list_exactly_the_tasks_its_scope_allows(t
                     expected = expected.filter(category=category)
                 if county_code:
                     expected = expected.filter(county__code=county_code)
-                got = [task.pk for task in tasks_in_scope(user, year=2023, category=category, county_code=county_code)]
-                assert sorted(got) == sorted(expected.values_list("pk", flat=True)), (user.username, category, county_code)
+                got = [
+                    task.pk
+                    for task in tasks_in_scope(user, year=2023, category=category, county_code=county_code)
+                ]
+                assert sorted(got) == sorted(expected.values_list("pk", flat=True)), (
+                    user.username,
+                    category,
+                    county_code,
+                )
         shown[user.username] = len(tasks_in_scope(user, year=2023))
     # The scopes are not all alike (the comparison above is not between empty lists).
     assert shown == {
-        "admin": 4, "root": 4, "city": 3, "other_city": 1, "clerk": 1, "office": 1,
-        "no_task": 0, "no_region": 0, "inactive": 0,
+        "admin": 4,
+        "root": 4,
+        "city": 3,
+        "other_city": 1,
+        "clerk": 1,
+        "office": 1,
+        "no_task": 0,
+        "no_region": 0,
+        "inactive": 0,
     }
 
 
