@@ -10,12 +10,15 @@ newer than its token, and so read again next time, never older. Exact under conc
 rolled-back transactions (a token is random and never comes back).
 """
 
+import threading
+
 from django.db import connection
 
 from .models import CatalogStamp
 
 # (database, name) -> (catalog token, value): what this process last read of each name.
 _held = {}
+_lock = threading.Lock()  # gunicorn's threaded workers (GUNICORN_THREADS) share one process
 NAMES_KEPT = 16
 
 
@@ -32,12 +35,14 @@ def held(name, load):
         return kept[1]
     value = load()
     if token is not None:
-        if key not in _held and len(_held) >= NAMES_KEPT:
-            del _held[next(iter(_held))]
-        _held[key] = (token, value)
+        with _lock:
+            if key not in _held and len(_held) >= NAMES_KEPT:
+                del _held[next(iter(_held))]
+            _held[key] = (token, value)
     return value
 
 
 def forget():
     """Drop everything this process holds (tests that count queries start cold; the benchmark's cold runs)."""
-    _held.clear()
+    with _lock:
+        _held.clear()

@@ -93,6 +93,18 @@ def test_each_name_is_held_apart_and_nothing_outlives_a_change(tasks, regions, d
     assert held("a", load(100)) == 100
 
 
+def test_no_more_than_names_kept_are_held_the_oldest_going_first(tasks):
+    from tasks import catalog
+
+    loads = []
+    for number in range(catalog.NAMES_KEPT + 1):
+        held(("n", number), lambda number=number: loads.append(number) or number)
+    assert len(catalog._held) == catalog.NAMES_KEPT
+    held(("n", catalog.NAMES_KEPT), lambda: loads.append("again"))  # the newest: held
+    held(("n", 0), lambda: loads.append("read again") or 0)  # the oldest: dropped, read again
+    assert loads[-1] == "read again" and "again" not in loads
+
+
 def rename_task(tasks, regions):
     task = tasks["141026"]
     task.name = "安泽县2023年度专项任务"
