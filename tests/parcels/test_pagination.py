@@ -126,3 +126,16 @@ def test_a_county_given_a_new_code_is_listed_in_its_new_place(ledger):
     assert count == 19
     assert list(dict.fromkeys(county for county, _ in listed)) == ["141021", "141029", "141098"]
     assert [code for _, code in listed][5:9] == ["X00", "X01", "X02", "X03"]
+
+
+def test_parcels_of_a_region_that_is_not_a_county_are_still_listed_in_code_order(ledger):
+    """Only raw SQL could leave parcels under a region that is no longer a county: the counts then come
+    ordered by the database, with the regions joined, rather than from the counties' codes held."""
+    from leadership.choices import RegionLevel
+    from leadership.models import Region
+
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="root", role=Role.ADMIN, is_superuser=True))
+    expected = pages(client)
+    Region.objects.filter(pk=ledger["141026"].pk).update(level=RegionLevel.TOWN)
+    assert pages(client) == expected

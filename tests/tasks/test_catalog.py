@@ -18,6 +18,7 @@ from django.db import connection, connections, transaction
 from leadership.choices import RegionLevel, Role
 from leadership.models import Region
 from tasks import services as task_services
+from tasks import triggers
 from tasks.catalog import forget, held
 from tasks.models import CatalogStamp, CountyTask, Milestone
 from tasks.progress import _task_refs, tasks_in_scope, year_tasks
@@ -246,6 +247,33 @@ def test_without_a_stamp_nothing_is_held_until_the_next_write(tasks, regions, dj
     with django_assert_num_queries(1):
         assert year_tasks(2023) is served
     assert seen(served) == fresh()
+
+
+def test_every_watched_table_has_its_triggers():
+    expected = 1 if connection.vendor == "postgresql" else len(triggers.SQLITE_EVENTS)
+    assert triggers.installed(connection) == dict.fromkeys(triggers.WATCHED, expected)
+
+
+def test_triggers_lost_with_a_rebuilt_table_come_back_after_migrate(tasks, regions):
+    """SQLite rebuilds a table to alter it, and the old table's triggers go with it; every migrate puts
+    them back (tasks/apps.py), with a new token for whatever was copied meanwhile."""
+    from django.core.management.sql import emit_post_migrate_signal
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER tasks_catalog_changed ON leadership_region")
+        else:
+            for event in triggers.SQLITE_EVENTS:
+                cursor.execute(f"DROP TRIGGER tasks_catalog_changed_leadership_region_{event}")
+    assert triggers.installed(connection)["leadership_region"] == 0
+    held_before = seen(year_tasks(2023))
+    rename_county(tasks, regions)  # unseen by the stamp: nothing tells the process
+    assert seen(year_tasks(2023)) == held_before != fresh()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+    assert triggers.installed(connection)["leadership_region"] > 0
+    assert seen(year_tasks(2023)) == fresh()
+    save_county(tasks, regions)
+    assert seen(year_tasks(2023)) == fresh()
 
 
 def test_task_refs_are_frozen(tasks):
