@@ -5,7 +5,8 @@ the sum of the disposals of C's parcels whose kind K counts, dated inside the pe
 Everything is exact Decimal; rounding (half-up) happens only where figures are shown. The figures come
 from one engine, :func:`progress_figures`; the dashboard, the Excel reports and the county report read
 them as TaskProgress objects (:func:`task_progress`), the country-wide report writes its rows straight
-from them. None of them computes a rate itself.
+from its two halves (:func:`completed_figures`, :func:`derived_figures`). None of them computes a rate
+itself.
 
 The number of queries does not depend on how many counties, tasks, milestones or parcels there are:
 tasks and milestones (2, or only the catalog stamp when this process already holds the year's tasks:
@@ -21,7 +22,9 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Aggregate, CharField, Count, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 
@@ -88,8 +91,7 @@ class Breakdown:
     id: int | None = None
 
 
-@dataclass(slots=True, frozen=True)
-class CountyRef:
+class CountyRef(NamedTuple):
     """The county of a task, as the progress figures name it."""
 
     pk: int
@@ -104,11 +106,12 @@ class CountyRef:
         return self.name
 
 
-@dataclass(slots=True, frozen=True)
-class TaskRef:
+class TaskRef(NamedTuple):
     """A county task as the progress figures read it: its fields and its milestones, without a model
-    instance per task and per milestone (the city's and the country's reports list thousands). Frozen:
-    :func:`year_tasks` shares the same TaskRefs between the requests of a process."""
+    instance per task and per milestone (the city's and the country's reports list thousands).
+    Immutable (a named tuple: built several times faster than a frozen dataclass, which the first report
+    after a catalog change pays 2,850 times): :func:`year_tasks` shares the same TaskRefs between the
+    requests of a process."""
 
     pk: int
     county_id: int
@@ -267,31 +270,52 @@ def _parse_milestones(text, parsed):
     return targets
 
 
+def _rows(queryset):
+    """A values_list queryset's rows: on PostgreSQL run as compiled, without the ORM's per-row work (the
+    values arrive as the ORM would give them: the fields read here have no converters there)."""
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _task_refs(tasks):
     """TaskRefs of a CountyTask queryset, with county and milestones, by county code, year, category (2
     queries)."""
     milestone_texts = dict(
-        Milestone.objects.filter(task__in=tasks.values("pk"))
-        .order_by()
-        .values("task_id")
-        .annotate(
-            text=_Joined(
-                Concat(Cast("due", CharField()), Value(" "), Cast("target_rate", CharField()), output_field=CharField())
+        _rows(
+            Milestone.objects.filter(task__in=tasks.values("pk"))
+            .order_by()
+            .values("task_id")
+            .annotate(
+                text=_Joined(
+                    Concat(
+                        Cast("due", CharField()),
+                        Value(" "),
+                        Cast("target_rate", CharField()),
+                        output_field=CharField(),
+                    )
+                )
             )
+            .values_list("task_id", "text")
         )
-        .values_list("task_id", "text")
     )
-    rows = tasks.order_by("county__code", "year", "category").values_list(
-        "pk", "county_id", "county__code", "county__name", "year", "category", "name", "target_area_mu",
-        "start_date", "end_date", "assigned_by", "document_number", "lead_unit_id",
+    rows = _rows(
+        tasks.order_by("county__code", "year", "category").values_list(
+            "pk", "county_id", "county__code", "county__name", "year", "category", "name", "target_area_mu",
+            "start_date", "end_date", "assigned_by", "document_number", "lead_unit_id",
+        )
     )
     counties, parsed = {}, {}
     refs = []
+    make_ref, make_county, parse = TaskRef._make, CountyRef, _parse_milestones
     for pk, county_id, code, county_name, *fields in rows:
         county = counties.get(county_id)
         if county is None:
-            county = counties[county_id] = CountyRef(county_id, code, county_name)
-        refs.append(TaskRef(pk, county_id, county, *fields, _parse_milestones(milestone_texts.get(pk), parsed)))
+            county = counties[county_id] = make_county(county_id, code, county_name)
+        refs.append(make_ref((pk, county_id, county, *fields, parse(milestone_texts.get(pk), parsed))))
     return refs
 
 
@@ -338,6 +362,7 @@ class Shape:
     pace: int | None
     milestones: tuple
     due_count: int
+    due_windows: tuple  # the windows of the milestones already due
     required_rate: Decimal  # the highest rate of the milestones already due (0 before the first)
     required_share: Decimal
     upcoming_rate: Decimal | None  # of the first milestone not yet due (None after the last)
@@ -345,17 +370,13 @@ class Shape:
     months: list  # [(month end, window)] for the curve
 
 
-def progress_figures(tasks, as_of, *, forecast=False, curve=False):
-    """The milestone engine: each task's figures as of the date, in the order given, as plain values.
+def completed_figures(tasks, as_of, *, forecast=False, curve=False):
+    """The milestone engine's first half: what each task has completed, in the order given.
 
-    Yields ``(task, shape, figures, done, rate, areas, reached, required_area, shortfall, remaining,
-    status)``:
-    ``figures`` the disposed area of the task's county and category per window (None: nothing),
-    ``done`` the completed area, ``rate`` its percentage of the target, ``areas`` each milestone's target
-    area, ``reached`` the completed area by each milestone already due, ``required_area`` what the
-    milestones due require, ``shortfall`` what is missing of it and ``remaining`` what is missing of the
-    next milestone's area (both never below 0; ``remaining`` None after the last). :func:`task_progress`
-    wraps them in TaskProgress objects; the country-wide report writes its rows straight from them.
+    Yields ``(task, shape, figures, done, reached)``: ``figures`` the disposed area of the task's county
+    and category per window (None: nothing), ``done`` the completed area as of the date and ``reached``
+    the completed area by each milestone already due (a list). Everything else about the task follows from
+    these and the task itself (:func:`derived_figures`).
     """
     if not tasks:
         return
@@ -380,14 +401,16 @@ def progress_figures(tasks, as_of, *, forecast=False, curve=False):
             due = [(day, rate) for day, rate in targets if day <= as_of]
             ahead = targets[len(due)] if len(due) < len(targets) else None
             required_rate = max((ZERO, *(rate for _, rate in due)))
+            milestones = tuple(
+                (day, rate, rate / HUNDRED, index_of(_span(task, day)) if day <= as_of else None)
+                for day, rate in targets
+            )
             shape = shapes[key] = Shape(
                 now=index_of(_span(task, as_of)),
                 pace=index_of(_span(task, pace_date)) if forecast else None,
-                milestones=tuple(
-                    (day, rate, rate / HUNDRED, index_of(_span(task, day)) if day <= as_of else None)
-                    for day, rate in targets
-                ),
+                milestones=milestones,
                 due_count=len(due),
+                due_windows=tuple(window for _, _, _, window in milestones[: len(due)]),
                 required_rate=required_rate,
                 required_share=required_rate / HUNDRED,
                 upcoming_rate=None if ahead is None else ahead[1],
@@ -404,26 +427,52 @@ def progress_figures(tasks, as_of, *, forecast=False, curve=False):
         county_id, category = task.county_id, task.category
         if (county_id, category) not in counted:
             rows = [sums[county_id, kind] for kind in KINDS_BY_CATEGORY[category] if (county_id, kind) in sums]
-            if len(rows) > 1:
+            if len(rows) == 2:
+                rows = [[first + second for first, second in zip(*rows, strict=True)]]
+            elif len(rows) > 2:
                 rows = [[sum(column, ZERO) for column in zip(*rows, strict=True)]]
             counted[county_id, category] = rows[0] if rows else None
 
     for task, shape in plans:
         figures = counted[task.county_id, task.category]
-        target = task.target_area_mu
         now = shape.now
-        done = ZERO if now is None or figures is None else figures[now]
-        rate = done / target * HUNDRED
-        areas = [target * share for _, _, share, _ in shape.milestones]
-        due = shape.milestones[: shape.due_count]
         if figures is None:
-            reached = [ZERO] * len(due)
+            yield task, shape, None, ZERO, [ZERO] * shape.due_count
         else:
-            reached = [ZERO if window is None else figures[window] for _, _, _, window in due]
-        required_area = target * shape.required_share
-        shortfall = max(required_area - done, ZERO)
-        remaining = None if shape.upcoming_rate is None else max(areas[shape.due_count] - done, ZERO)
-        status = _status(rate, shape.required_rate, shape.upcoming_rate, shape.days_left)
+            done = ZERO if now is None else figures[now]
+            reached = [ZERO if window is None else figures[window] for window in shape.due_windows]
+            yield task, shape, figures, done, reached
+
+
+def derived_figures(task, shape, done):
+    """The milestone engine's second half: what the completed area makes of the task's target and milestones.
+
+    Returns ``(rate, areas, required_area, shortfall, remaining, status)``: ``rate`` the completed area's
+    percentage of the target, ``areas`` each milestone's target area, ``required_area`` what the
+    milestones due require, ``shortfall`` what is missing of it and ``remaining`` what is missing of the
+    next milestone's area (both never below 0; ``remaining`` None after the last), ``status`` on track,
+    at risk, behind or completed.
+    """
+    target = task.target_area_mu
+    rate = done / target * HUNDRED
+    areas = [target * share for _, _, share, _ in shape.milestones]
+    required_area = target * shape.required_share
+    shortfall = max(required_area - done, ZERO)
+    remaining = None if shape.upcoming_rate is None else max(areas[shape.due_count] - done, ZERO)
+    status = _status(rate, shape.required_rate, shape.upcoming_rate, shape.days_left)
+    return rate, areas, required_area, shortfall, remaining, status
+
+
+def progress_figures(tasks, as_of, *, forecast=False, curve=False):
+    """The milestone engine: each task's figures as of the date, in the order given, as plain values.
+
+    Yields ``(task, shape, figures, done, rate, areas, reached, required_area, shortfall, remaining,
+    status)``: :func:`completed_figures` and :func:`derived_figures` together. :func:`task_progress`
+    wraps them in TaskProgress objects; the country-wide report writes its rows from the two halves.
+    """
+    halves = completed_figures(tasks, as_of, forecast=forecast, curve=curve)
+    for task, shape, figures, done, reached in halves:
+        rate, areas, required_area, shortfall, remaining, status = derived_figures(task, shape, done)
         yield task, shape, figures, done, rate, areas, reached, required_area, shortfall, remaining, status
 
 

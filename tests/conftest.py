@@ -32,12 +32,15 @@ def fresh_content_type_cache():
 def cold_catalog():
     """Each process holds what it read of the catalog (tasks.catalog.held: a year's tasks, the counties'
     codes); every test starts without it, so that pinned query counts do not depend on which test ran
-    first."""
+    first. Nor the progress report's rows the process keeps (tasks.api.progress.report_rows)."""
+    from tasks.api.progress import forget_rows
     from tasks.catalog import forget
 
     forget()
+    forget_rows()
     yield
     forget()
+    forget_rows()
 
 
 @pytest.fixture
