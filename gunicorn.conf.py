@@ -36,3 +36,9 @@ def pre_fork(server, worker):
     from landtrack.workers import prepare_collector
 
     prepare_collector()
+
+
+def post_worker_init(worker):
+    from landtrack.workers import warm_up
+
+    warm_up()

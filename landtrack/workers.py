@@ -19,3 +19,27 @@ def prepare_collector():
     young generation less often."""
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
+
+
+def warm_up():
+    """Read this year's county tasks and write today's country-wide progress report once, as a worker
+    starts and before it takes requests (gunicorn's ``post_worker_init``): the first report a user asks
+    of a new worker is then served from what it holds (tasks.catalog, tasks.api.progress.report_rows),
+    not read and written from nothing. Its connection is the one the worker's requests then use (or close,
+    as Django's CONN_MAX_AGE has it). A database that cannot answer yet only leaves that to the first
+    request; the worker starts all the same."""
+    import logging
+
+    from django.db import DatabaseError
+    from django.utils import timezone
+
+    from tasks.api.progress import report_rows
+    from tasks.progress import year_tasks
+
+    today = timezone.localdate()
+    try:
+        report_rows(year_tasks(today.year), today)
+    except DatabaseError:
+        logging.getLogger(__name__).warning(
+            "Worker warm-up skipped: the database did not answer.", exc_info=True
+        )
