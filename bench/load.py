@@ -15,7 +15,10 @@ the city reading progress and lists. Afterwards it checks, on the database itsel
 - every disposal the server answered 201 for is stored, and nothing else with the run's tag: nothing lost;
 - every parcel's disposed area equals the sum of its disposals and never exceeds its area, and the
   progress totals equal the disposals (``rollup_drift``): nothing counted twice;
-- the progress of the clerks' counties equals a naive recount.
+- the progress of the clerks' counties equals a naive recount;
+- the country-wide progress report, asked of the server a few times per worker once the writes are over,
+  is what a process that keeps nothing writes (the rows each worker kept while the clerks wrote were
+  written again where a disposal changed them).
 
 It prints p50/p95 per request kind, then deletes the run's disposals again (through the services, so the
 totals follow) unless ``--keep``.
@@ -49,6 +52,7 @@ from django.db.models import F, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
+from landtrack.api.renderers import JSONRenderer  # noqa: E402
 from landtrack.synthetic import synthetic_regions  # noqa: E402
 from leadership.choices import RegionLevel, Role  # noqa: E402
 from leadership.models import User  # noqa: E402
@@ -56,8 +60,9 @@ from parcels import services  # noqa: E402
 from parcels.choices import ParcelKind  # noqa: E402
 from parcels.models import Disposal, Parcel  # noqa: E402
 from parcels.rollup import rollup_drift  # noqa: E402
+from tasks.api.progress import forget_rows, report_rows  # noqa: E402
 from tasks.models import CountyTask  # noqa: E402
-from tasks.progress import task_progress  # noqa: E402
+from tasks.progress import task_progress, tasks_in_scope  # noqa: E402
 
 CLERK_COUNTIES = 4
 CLERKS_PER_COUNTY = 3
@@ -109,6 +114,7 @@ def prepare(tag, year, results):
         "results": results,
         "clerks": clerks,
         "city": {"token": account(f"load_city_{city.code}", Role.CITY_BUREAU, city), "counties": city_counties},
+        "admin": account("load_admin", Role.ADMIN, None),
     }, chosen
 
 
@@ -123,6 +129,19 @@ def wait_until_up(url, seconds=30):
         except OSError:
             time.sleep(0.3)
     raise SystemExit(f"gunicorn did not answer at {url}")
+
+
+def served_reports(base, token, year, today, times):
+    """The country-wide progress report as the server answers it, ``times`` times (gunicorn hands the
+    requests to its workers in turn)."""
+    bodies = []
+    for _ in range(times):
+        request = urllib.request.Request(
+            f"{base}/api/v1/progress/?year={year}&as_of={today}", headers={"Authorization": f"Token {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            bodies.append(json.loads(response.read()))
+    return bodies
 
 
 def percentiles(stats_csv):
@@ -142,7 +161,7 @@ def percentiles(stats_csv):
     return rows
 
 
-def check(tag, results, counties, year):
+def check(tag, results, counties, year, served, served_as_of):
     problems = []
     created = {disposal_id: (parcel_id, Decimal(area)) for disposal_id, parcel_id, area in results["created"]}
     stored = {
@@ -184,6 +203,15 @@ def check(tag, results, counties, year):
         ).aggregate(total=Sum("area_mu"))["total"] or Decimal(0)
         if progress.completed_area_mu != naive:
             problems.append(f"task {task.pk}: progress says {progress.completed_area_mu}, the disposals {naive}")
+    forget_rows()
+    served_as_of = datetime.date.fromisoformat(served_as_of)
+    rows, totals = report_rows(tasks_in_scope(User.objects.get(username="load_admin"), year=year), served_as_of)
+    expected = json.loads(
+        JSONRenderer().render({"as_of": served_as_of.isoformat(), "results": rows, "totals": totals})
+    )
+    differing = sum(body != expected for body in served)
+    if differing or not served:
+        problems.append(f"{differing} of {len(served)} progress reports served differ from one written afresh")
     return problems, len(created), len(touched)
 
 
@@ -228,6 +256,9 @@ def main():
              "--stop-timeout", "20", "--csv", str(work / "locust"), "--only-summary"],
             cwd=ROOT, env=environment, check=False, stdout=subprocess.DEVNULL, stderr=open(work / "locust.log", "w"),
         )
+        served = served_reports(
+            f"http://127.0.0.1:{args.port}", config["admin"], year, config["today"], 3 * args.workers
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
@@ -243,7 +274,7 @@ def main():
         print(f"| {name} | {count:,} | {failed} | {p50} | {p95} | {rate:.1f} |")
         if name != "Aggregated":
             failures += failed
-    problems, created, touched = check(tag, results, counties, year)
+    problems, created, touched = check(tag, results, counties, year, served, config["today"])
     print()
     print(
         f"{created:,} disposals recorded on {touched} parcels by {len(config['clerks'])} clerks of "
