@@ -32,6 +32,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from landtrack.queries import compiled_rows
 from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, ZERO, exact_area
 
 from .models import Disposal, DisposalYearTotal, Parcel, ParcelCount
@@ -178,10 +179,7 @@ def _whole_months(month_terms, count, county_ids, wanted, exact):
         ).values_list("county_id", "kind", *(f"w{index}" for index in indexes))
     # The statement is run as compiled, without the ORM's per-value conversions: the country's report
     # reads some 6,000 rows of a dozen figures, and the values arrive as the database's own numbers.
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
+    fetched = compiled_rows(rows)
     result = {}
     if len(indexes) == count and exact is _unchanged:
         for county_id, kind, *values in fetched:

@@ -28,6 +28,7 @@ from django.db import connection
 from django.db.models import Aggregate, CharField, Count, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 
+from landtrack.queries import compiled_rows
 from landtrack.validation import ZERO, exact_area
 from leadership.scope import visible_region_ids
 from parcels.models import Disposal, Parcel
@@ -274,11 +275,8 @@ def _rows(queryset):
     """A values_list queryset's rows: on PostgreSQL run as compiled, without the ORM's per-row work (the
     values arrive as the ORM would give them: the fields read here have no converters there)."""
     if connection.vendor != "postgresql":
-        return list(queryset)
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        return list(queryset)  # SQLite's dates need the ORM's converters
+    return compiled_rows(queryset)
 
 
 def _task_refs(tasks):

@@ -14,11 +14,11 @@ town: read whole, the planner would hash every region to join the towns of a few
 """
 
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db import connection
 from django.db.models import Sum
 from django.utils.functional import cached_property
 
 from landtrack.api.pagination import Pagination
+from landtrack.queries import compiled_rows
 from leadership.choices import RegionLevel
 from leadership.models import Region
 from leadership.scope import scope_counties
@@ -87,15 +87,9 @@ class ParcelPagination(Pagination):
         if request.query_params.get("kind"):
             rows = rows.filter(kind=request.query_params["kind"])
         # Run as compiled: the ORM's per-value conversions of the country's 2,850 rows cost more than the sum.
-        sql, params = (
-            rows.order_by()
-            .values("county_id")
-            .annotate(total=Sum("parcels"))
-            .values_list("county_id", "total")
-        ).query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            totals = cursor.fetchall()
+        totals = compiled_rows(
+            rows.order_by().values("county_id").annotate(total=Sum("parcels")).values_list("county_id", "total")
+        )
         codes = county_codes()
         if any(county_id not in codes for county_id, _ in totals):
             # Parcels of a region that is not a county (only raw SQL could put them there): ordered by the
