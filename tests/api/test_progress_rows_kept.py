@@ -83,25 +83,42 @@ def test_rows_are_kept_and_served_again_while_nothing_they_show_changed(campaign
     assert all(kept_rows()[pk] is row for pk, row in rows.items())
 
 
+def counted_and_not(campaign, task):
+    """(parcel, method) whose disposals count toward the task, and one whose do not (None for "both")."""
+    unsupplied, idle = campaign[task.county.code]
+    counted = (idle, "construction_started") if task.category == "idle" else (unsupplied, "supply_transfer")
+    other = {"unsupplied": (idle, "construction_started"), "idle": (unsupplied, "supply_transfer")}
+    return counted, other.get(task.category)
+
+
 def test_a_disposal_rewrites_its_countys_rows_at_once_and_only_them(campaign, api):
+    task = CountyTask.objects.select_related("county").get(year=2023, county__code="141026")
+    (parcel, method), _ = counted_and_not(campaign, task)
     before = report(api)
     rows = kept_rows()
-    unsupplied, _ = campaign["141026"]
     parcel_services.disposal_record(
-        parcel=unsupplied, method="supply_transfer", area_mu=Decimal("12.34"), date=DAY(2023, 8, 1)
+        parcel=parcel, method=method, area_mu=Decimal("12.34"), date=DAY(2023, 8, 1)
     )
     after = report(api)
     assert after == written_afresh(api)
-    changed = {row["county"] for row in after["results"]} - {
-        row["county"] for row in after["results"] if row in before["results"]
-    }
-    task = CountyTask.objects.get(year=2023, county__code="141026")
-    if task.category == "idle":
-        assert changed == set()  # an unsupplied parcel's disposal does not count toward an idle task
-    else:
-        assert changed == {"141026"}
+    unchanged = [row for row in after["results"] if row in before["results"]]
+    assert {row["county"] for row in after["results"]} - {row["county"] for row in unchanged} == {"141026"}
     for pk, row in kept_rows().items():
-        assert (row is rows[pk]) == (pk != task.pk or task.category == "idle")
+        assert (row is rows[pk]) == (pk != task.pk)
+
+
+def test_a_disposal_of_a_kind_the_task_does_not_count_rewrites_nothing(campaign, api):
+    task = next(
+        task
+        for task in CountyTask.objects.select_related("county").filter(year=2023).order_by("county__code")
+        if task.category != "both"
+    )
+    _, (parcel, method) = counted_and_not(campaign, task)
+    before = report(api)
+    rows = kept_rows()
+    parcel_services.disposal_record(parcel=parcel, method=method, area_mu=Decimal("7"), date=DAY(2023, 8, 1))
+    assert report(api) == before == written_afresh(api)
+    assert all(kept_rows()[pk] is row for pk, row in rows.items())
 
 
 def test_a_disposal_deleted_or_dated_outside_the_date_is_seen_too(campaign, api):
