@@ -562,6 +562,10 @@ def _forecast(progress, gained_in_pace_window):
         )
 
 
+# Windows summed by one statement of the breakdown (each is a column).
+WINDOWS_PER_QUERY = 500
+
+
 def _add_breakdowns(results, as_of):
     """Per town (or zone) and per responsible unit of each task's county: parcels, area, completed."""
     county_ids = {progress.task.county_id for progress in results}
@@ -579,23 +583,32 @@ def _add_breakdowns(results, as_of):
         )
         .annotate(parcels=Count("id"), area=Sum("area_mu"))
     )
-    windows = {}
+    # One column per distinct window, not per task: the tasks of a year mostly share theirs, and a
+    # statement has at most 1,664 columns on PostgreSQL (the country has 5,700 tasks a year).
+    spans, window_of = {}, {}
     for progress in results:
         span = _window(progress.task, as_of)
         if span is not None:
-            windows[f"t{progress.task.pk}"] = span
-    disposal_sums = _sums(
-        Disposal.objects.filter(county_id__in=county_ids),
-        ("county_id", "kind", "parcel__town_id", "parcel__responsible_unit_id"),
-        windows,
-    )
-    parcel_rows = list(parcel_rows)
+            window_of[progress.task.pk] = spans.setdefault(span, f"w{len(spans)}")
+    named = [(name, span) for span, name in spans.items()]
+    disposal_sums = {}
+    for start in range(0, len(named), WINDOWS_PER_QUERY):
+        disposal_sums.update(
+            _sums(
+                Disposal.objects.filter(county_id__in=county_ids),
+                ("county_id", "kind", "parcel__town_id", "parcel__responsible_unit_id"),
+                dict(named[start : start + WINDOWS_PER_QUERY]),
+            )
+        )
+    rows_of = defaultdict(list)
+    for row in parcel_rows:
+        rows_of[row["county_id"]].append(row)
     for progress in results:
         task = progress.task
         kinds = KINDS_BY_CATEGORY[task.category]
         towns, units = {}, {}
-        for row in parcel_rows:
-            if row["county_id"] != task.county_id or row["kind"] not in kinds:
+        for row in rows_of[task.county_id]:
+            if row["kind"] not in kinds:
                 continue
             town = towns.setdefault(
                 row["town_id"],
@@ -609,9 +622,8 @@ def _add_breakdowns(results, as_of):
                     id=row["responsible_unit_id"],
                 ),
             )
-            done = disposal_sums.get(
-                (task.county_id, row["kind"], row["town_id"], row["responsible_unit_id"], f"t{task.pk}"), ZERO
-            )
+            key = (task.county_id, row["kind"], row["town_id"], row["responsible_unit_id"])
+            done = disposal_sums.get((*key, window_of.get(task.pk)), ZERO)
             for entry in (town, unit):
                 entry.parcels += row["parcels"]
                 entry.area_mu += exact_area(row["area"]) or ZERO

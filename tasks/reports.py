@@ -12,6 +12,7 @@ on how many tasks, towns, parcels or units there are.
 import calendar
 import datetime
 from collections import defaultdict
+from copy import copy
 
 from django.db.models import F
 from django.utils import timezone
@@ -93,6 +94,7 @@ class ReportSheet:
         self.columns = columns
         self.last_letter = get_column_letter(len(columns))
         self.rows = 0
+        self._styles, self._fonts = {}, []
         sheet = self.sheet
         for index, column in enumerate(columns, 1):
             sheet.column_dimensions[get_column_letter(index)].width = column.width
@@ -138,22 +140,37 @@ class ReportSheet:
     def row(self, values, *, total=False, fonts=None):
         """Append a data row; ``fonts`` maps a column index to a font (status colours)."""
         cells = []
-        for index, (column, value) in enumerate(zip(self.columns, values, strict=True)):
+        for index, value in enumerate(values):
             if isinstance(value, str):
                 value = value[:CELL_LIMIT]
             cell = WriteOnlyCell(self.sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text stays text, even one that starts with "="
+            cell._style = copy(self._style(index, total, fonts.get(index) if fonts else None))
+            cells.append(cell)
+        if len(cells) != len(self.columns):
+            raise ValueError(f"{len(cells)} values for {len(self.columns)} columns")
+        self._append(cells)
+        return self.rows
+
+    def _style(self, index, total, font):
+        """The style of a data cell, made once per column, total row and font: assigning a style to a
+        cell looks it up in the workbook's style lists by hashing it, which costs more than the cell."""
+        key = (index, total, id(font))
+        style = self._styles.get(key)
+        if style is None:
+            column = self.columns[index]
+            cell = WriteOnlyCell(self.sheet)
             cell.border = BORDER
             cell.number_format = FORMATS[column.kind]
             cell.alignment = LEFT if column.kind == "text" else RIGHT if column.kind != "date" else CENTER
             if total:
                 cell.font, cell.fill = TOTAL_FONT, TOTAL_FILL
-            if fonts and index in fonts:
-                cell.font = fonts[index]
-            cells.append(cell)
-        self._append(cells)
-        return self.rows
+            if font is not None:
+                cell.font = font
+            style = self._styles[key] = cell._style
+            self._fonts.append(font)  # kept alive while its id is a key
+        return style
 
     def note(self, text):
         cell = WriteOnlyCell(self.sheet, value=text)

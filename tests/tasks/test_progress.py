@@ -279,6 +279,54 @@ def test_town_and_unit_breakdown(task, regions, anze):
     }
 
 
+def test_breakdowns_of_tasks_with_different_windows_each_count_their_own(regions, monkeypatch):
+    """Tasks that share a window share its column; more windows than one statement takes are summed by
+    several (PostgreSQL refuses a statement of more than 1,664 columns: the country has 5,700 tasks)."""
+    import tasks.progress
+
+    anze, xiangning = regions["141026"], regions["141029"]
+    anze_2022 = task_services.task_create(
+        county=anze, year=2022, category="unsupplied", target_area_mu=Decimal("40")
+    )
+    anze_2023 = task_services.task_create(
+        county=anze, year=2023, category="unsupplied", target_area_mu=Decimal("40")
+    )
+    xiangning_2023 = task_services.task_create(
+        county=xiangning, year=2023, category="unsupplied", target_area_mu=Decimal("40")
+    )
+    a = ParcelFactory(
+        county=anze, town=regions["141026100"], area_mu=Decimal("50"), approval_date=D(2015, 1, 1)
+    )
+    x = ParcelFactory(county=xiangning, area_mu=Decimal("50"), approval_date=D(2015, 1, 1))
+    dispose(a, "7", D(2022, 3, 1))
+    dispose(a, "11", D(2023, 3, 1))
+    dispose(x, "2", D(2022, 3, 1))
+    dispose(x, "13", D(2023, 4, 1))
+    monkeypatch.setattr(tasks.progress, "WINDOWS_PER_QUERY", 1)
+    loaded = [_reload(task) for task in (anze_2022, anze_2023, xiangning_2023)]
+    with CaptureQueriesContext(connection) as queries:
+        results = task_progress(loaded, D(2023, 12, 31), breakdown=True)
+    breakdowns = [[(t.code, t.parcels, t.completed_area_mu) for t in progress.towns] for progress in results]
+    assert breakdowns == [
+        [("141026100", 1, Decimal("7"))],  # 安泽 2022: 2022's disposal only
+        [("141026100", 1, Decimal("11"))],  # 安泽 2023
+        [(None, 1, Decimal("13"))],  # 乡宁 2023, no town
+    ]
+    # Two windows (2022, 2023), one statement each at one window per statement.
+    sums = [query["sql"] for query in queries.captured_queries if 'FROM "parcels_disposal"' in query["sql"]]
+    with CaptureQueriesContext(connection) as together:
+        monkeypatch.setattr(tasks.progress, "WINDOWS_PER_QUERY", 500)
+        again = task_progress(loaded, D(2023, 12, 31), breakdown=True)
+    assert [
+        [(t.code, t.parcels, t.completed_area_mu) for t in progress.towns] for progress in again
+    ] == breakdowns
+    assert len(queries.captured_queries) - len(together.captured_queries) == 1
+    (summed,) = [
+        query["sql"] for query in together.captured_queries if 'FROM "parcels_disposal"' in query["sql"]
+    ]
+    assert len(sums) == 2 and summed.upper().count("SUM(") == 2  # a column per window, not per task
+
+
 def test_category_totals_sum_targets_and_completions(regions):
     anze, xiangning = regions["141026"], regions["141029"]
     t1 = task_services.task_create(
