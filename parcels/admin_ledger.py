@@ -17,6 +17,7 @@ import re
 import secrets
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from django import forms
@@ -291,7 +292,13 @@ class LedgerAdminMixin:
             )
             if part
         )
-        return ledger.xlsx_response(lambda target: ledger.write_ledger(target, sheets), f"{name}.xlsx")
+        write = partial(ledger.write_ledger, sheets=sheets, max_rows=settings.LEDGER_EXPORT_MAX_ROWS)
+        try:
+            return ledger.xlsx_response(write, f"{name}.xlsx")
+        except ledger.ExportTooLarge as refusal:
+            messages.error(request, str(refusal))
+            changelist_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            return redirect(f"{changelist_url}?{request.GET.urlencode()}" if request.GET else changelist_url)
 
     def ledger_template_view(self, request):
         """The empty ledger of a kind (or both), with the drop-downs of the user's county."""

@@ -1120,7 +1120,18 @@ def _cell_makers(sheet, kind, columns):
     return makers
 
 
-def write_ledger(target, sheets, *, towns=(), units=(), notes=()):
+class ExportTooLarge(Exception):
+    """More rows than one export writes (settings.LEDGER_EXPORT_MAX_ROWS): nothing was written."""
+
+    def __init__(self, rows, limit):
+        self.rows, self.limit = rows, limit
+        super().__init__(
+            f"符合条件的地块有 {rows:,} 宗，超过一次导出的上限 {limit:,} 宗：请按县（市、区）、类型、"
+            "乡镇（园区）等条件筛选后分批导出。"
+        )
+
+
+def write_ledger(target, sheets, *, towns=(), units=(), notes=(), max_rows=None):
     """Write ledger sheets into ``target`` (a path or binary file) as .xlsx, one sheet per kind.
 
     ``sheets`` is a sequence of (kind, parcels); parcels is a queryset of Parcel, read as value rows in
@@ -1128,20 +1139,24 @@ def write_ledger(target, sheets, *, towns=(), units=(), notes=()):
     mode, so memory stays the same however long the ledger is.
     ``towns`` and ``units`` (names) add drop-down lists for those columns, as in a county's template;
     ``notes`` adds a sheet 填表说明 with one note per line.
+    With ``max_rows``, sheets of more rows than that in all raise :class:`ExportTooLarge` before anything
+    is written: the country's million parcels would take minutes to write, past any request's time.
     """
+    counts = [parcels.count() if hasattr(parcels, "values_list") else len(parcels) for _, parcels in sheets]
+    if max_rows is not None and sum(counts) > max_rows:
+        raise ExportTooLarge(sum(counts), max_rows)
     workbook = Workbook(write_only=True)
     lists_title = "选项" if (towns or units) else None
-    for kind, parcels in sheets:
+    for (kind, parcels), count in zip(sheets, counts, strict=True):
         columns = COLUMNS[kind]
         sheet = workbook.create_sheet(title=str(ParcelKind(kind).label))
         _prepare_sheet(sheet, kind, columns, towns=towns, units=units, lists_sheet=lists_title)
         if hasattr(parcels, "values_list"):
-            count = parcels.count()
             rows = parcels.values_list(*(_export_path(column) for column in columns)).iterator(
                 chunk_size=2000
             )
         else:
-            count, rows = len(parcels), parcels
+            rows = parcels
         # The sheet's size, written before its rows as Excel does: readers such as openpyxl's then need
         # not parse the whole sheet twice, and this very importer reads an export faster.
         dimension = f"A1:{get_column_letter(len(columns))}{count + 1}"

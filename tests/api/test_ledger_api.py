@@ -272,6 +272,27 @@ def test_the_export_costs_the_same_queries_however_many_parcels(
     assert len(read_back(content)["批而未供"]) == 1 + 3 + extra
 
 
+def test_an_export_of_more_parcels_than_the_limit_is_refused_before_anything_is_written(
+    ledgers, users, settings, django_assert_num_queries
+):
+    settings.LEDGER_EXPORT_MAX_ROWS = 4  # 安泽 has 4 parcels, 乡宁 1: the city sees 5
+    city = client_for(users["city"])
+    with django_assert_num_queries(2):  # each sheet's size, then nothing more
+        response = city.get(EXPORT)
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": [
+            "符合条件的地块有 5 宗，超过一次导出的上限 4 宗：请按县（市、区）、类型、乡镇（园区）等条件"
+            "筛选后分批导出。"
+        ]
+    }
+    # Filtered down to the limit, the same caller gets the file.
+    response = city.get(EXPORT, {"county": "141026"})
+    assert response.status_code == 200
+    sheets = read_back(body_of(response))
+    assert len(sheets["批而未供"]) - 1 + len(sheets["闲置土地"]) - 1 == 4
+
+
 def test_anonymous_export_is_401(ledgers):
     assert APIClient().get(EXPORT).status_code == 401
 

@@ -216,6 +216,21 @@ def test_the_export_honours_the_changelists_filters_and_the_users_scope(clerk, a
     assert [row[1] for row in everything["批而未供"][1:]] == ["0001", "0002"]  # 乡宁's 0001 is not there
 
 
+def test_an_export_past_the_limit_goes_back_to_the_list_with_the_reason(clerk, anze, settings):
+    settings.LEDGER_EXPORT_MAX_ROWS = 1
+    ParcelFactory(county=anze, code="0001", name="唐城镇北")
+    ParcelFactory(county=anze, code="0002", name="府城镇东")
+    response = clerk.get(EXPORT, {"kind__exact": "unsupplied"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{CHANGELIST}?kind__exact=unsupplied"
+    page = clerk.get(response["Location"]).content.decode()
+    assert "符合条件的地块有 2 宗，超过一次导出的上限 1 宗" in page
+    # One parcel is within the limit.
+    response = clerk.get(EXPORT, {"kind__exact": "unsupplied", "q": "唐城"})
+    assert response.status_code == 200
+    assert [row[1] for row in read_back(b"".join(response.streaming_content))["批而未供"][1:]] == ["0001"]
+
+
 def test_the_template_from_the_admin_offers_the_clerks_towns(clerk):
     response = clerk.get(TEMPLATE, {"kind": "unsupplied"})
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
