@@ -37,9 +37,27 @@ class Reminder:
     def overdue(self):
         return self.days_left < 0
 
+    def as_json(self):
+        """As the API answers it (the ReminderSerializer's fields), without a serializer's per-field work:
+        the country's reminders are a hundred thousand."""
+        return {
+            "kind": self.kind,
+            "due": self.due.isoformat(),
+            "days_left": self.days_left,
+            "county": self.county,
+            "title": self.title,
+            "url": self.url,
+        }
+
 
 def _reminder(kind, due, as_of, county, title, url):
     return Reminder(kind, due, (due - as_of).days, county.code, county.name, title, url)
+
+
+def _url_of(name):
+    """``pk → reverse(name, args=[pk])``, reversed once: the URLs differ only by the id."""
+    head, _, tail = reverse(name, args=[0]).rpartition("/0/")
+    return lambda pk: f"{head}/{pk}/{tail}"
 
 
 def _order(items):
@@ -173,7 +191,7 @@ def _parcel_reminders(user, as_of, until, limit=None):
     soonest ``limit`` of all can only come from those), and counted in the database.
     """
     items, count, capped = [], 0, False
-    parcels = with_rule_facts(Parcel.objects.visible_to(user).select_related("county"), as_of)
+    parcels = with_rule_facts(Parcel.objects.visible_to(user), as_of)
     planned = parcels.filter(planned_date__lte=until, disposed_as_of__lt=F("area_mu"))
     lapsing = parcels.filter(flag_filter("approval_lapsed", until))
     if limit is not None:
@@ -184,29 +202,36 @@ def _parcel_reminders(user, as_of, until, limit=None):
             count += min(found, COUNT_CAP)
         planned = _soonest(planned, "planned_date", limit)
         lapsing = _soonest(lapsing, "approval_date", limit, _lapse_tied_through)
-    for parcel in planned:
-        left = format_area(parcel.area_mu - parcel.disposed_as_of)
+    # Read as values, not parcels: the country has a hundred thousand of these reminders.
+    url_of = _url_of("admin:parcels_parcel_change")
+    for pk, code, planned_date, area, disposed, county_code, county_name in planned.values_list(
+        "pk", "code", "planned_date", "area_mu", "disposed_as_of", "county__code", "county__name"
+    ):
         items.append(
-            _reminder(
+            Reminder(
                 "parcel",
-                parcel.planned_date,
-                as_of,
-                parcel.county,
-                f"地块 {parcel.code} 计划 {parcel.planned_date:%Y-%m-%d} 完成处置，尚余 {left} 亩",
-                reverse("admin:parcels_parcel_change", args=[parcel.pk]),
+                planned_date,
+                (planned_date - as_of).days,
+                county_code,
+                county_name,
+                f"地块 {code} 计划 {planned_date:%Y-%m-%d} 完成处置，尚余 {format_area(area - disposed)} 亩",
+                url_of(pk),
             )
         )
     # Approvals that lapse within the horizon, or have lapsed.
-    for parcel in lapsing:
-        lapse_from = full_years_passed_from(parcel.approval_date, 2)
+    for pk, code, approval_date, approval_number, county_code, county_name in lapsing.values_list(
+        "pk", "code", "approval_date", "approval_number", "county__code", "county__name"
+    ):
+        lapse_from = full_years_passed_from(approval_date, 2)
         items.append(
-            _reminder(
+            Reminder(
                 "parcel",
                 lapse_from,
-                as_of,
-                parcel.county,
-                f"地块 {parcel.code} 批准文件（{parcel.approval_number}）满两年未实施，{lapse_from:%Y-%m-%d} 起失效",
-                reverse("admin:parcels_parcel_change", args=[parcel.pk]),
+                (lapse_from - as_of).days,
+                county_code,
+                county_name,
+                f"地块 {code} 批准文件（{approval_number}）满两年未实施，{lapse_from:%Y-%m-%d} 起失效",
+                url_of(pk),
             )
         )
     procedures = with_rule_facts(
@@ -231,7 +256,7 @@ def _parcel_reminders(user, as_of, until, limit=None):
                         as_of,
                         parcel.county,
                         f"地块 {parcel.code} 闲置土地处置：{deadline.name}",
-                        reverse("admin:parcels_parcel_change", args=[parcel.pk]),
+                        url_of(parcel.pk),
                     )
                 )
                 if limit is not None:

@@ -71,6 +71,40 @@ def test_each_role_sees_only_its_scope(demo):
     assert all(item["kind"] != "rectification" or "2022-12-30" != item["due"] for item in xiangning)
 
 
+@pytest.mark.parametrize("as_of", ["2022-09-20", "2023-06-20", "2024-03-10"])
+def test_the_answer_is_each_reminder_as_its_serializer_writes_it(demo, as_of):
+    """The view writes each reminder itself (Reminder.as_json); the schema's serializer must agree."""
+    import datetime
+
+    from django.urls import reverse
+
+    from tasks.api.reminder_views import ReminderSerializer
+    from tasks.reminders import reminders_for
+
+    user = UserFactory(username="city_all", role=Role.CITY_BUREAU, region=Region.objects.get(code="141000"))
+    items = reminders_for(user, datetime.date.fromisoformat(as_of))
+    assert {item.kind for item in items} >= {"parcel"}
+    client = APIClient()
+    client.force_authenticate(user)
+    answered = client.get("/api/v1/reminders/", {"as_of": as_of}).json()
+    assert answered == ReminderSerializer(items, many=True).data
+    parcels = [item for item in answered if item["kind"] == "parcel"]
+    assert parcels and all(
+        item["url"] == reverse("admin:parcels_parcel_change", args=[int(item["url"].split("/")[-3])])
+        for item in parcels
+    )
+
+
+def test_a_parcels_admin_url_is_made_as_reverse_makes_it():
+    from django.urls import reverse
+
+    from tasks.reminders import _url_of
+
+    url_of = _url_of("admin:parcels_parcel_change")
+    for pk in (1, 10, 100, 987654321012345678):
+        assert url_of(pk) == reverse("admin:parcels_parcel_change", args=[pk])
+
+
 def test_a_bad_date_is_400(demo):
     client = APIClient()
     client.force_authenticate(
