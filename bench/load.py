@@ -29,13 +29,9 @@ import csv
 import datetime
 import json
 import os
-import re
-import secrets
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from decimal import Decimal
 from pathlib import Path
@@ -52,6 +48,7 @@ from django.db.models import F, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
+from bench import serve  # noqa: E402
 from landtrack.api.renderers import JSONRenderer  # noqa: E402
 from landtrack.synthetic import synthetic_regions  # noqa: E402
 from leadership.choices import RegionLevel, Role  # noqa: E402
@@ -116,19 +113,6 @@ def prepare(tag, year, results):
         "city": {"token": account(f"load_city_{city.code}", Role.CITY_BUREAU, city), "counties": city_counties},
         "admin": account("load_admin", Role.ADMIN, None),
     }, chosen
-
-
-def wait_until_up(url, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return  # answering (401 without a token) is up
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"gunicorn did not answer at {url}")
 
 
 def served_reports(base, token, year, today, times):
@@ -230,24 +214,7 @@ def main():
     config, counties = prepare(tag, year, str(work / "results.json"))
     (work / "config.json").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
 
-    environment = {
-        **os.environ,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_SESSION_COOKIE_SECURE": "0",
-        "DJANGO_CSRF_COOKIE_SECURE": "0",
-        "GUNICORN_ACCESS_LOG": str(work / "access.log"),
-        "LANDTRACK_LOAD_CONFIG": str(work / "config.json"),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers)],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=open(work / "gunicorn.log", "w"),
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{args.port}/api/v1/regions/")
+    with serve.served(args.port, args.workers, work, LANDTRACK_LOAD_CONFIG=str(work / "config.json")) as environment:
         print(f"gunicorn ({args.workers} workers) up; locust: {args.users} users for {args.seconds} s …", file=sys.stderr)
         subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
@@ -256,12 +223,9 @@ def main():
              "--stop-timeout", "20", "--csv", str(work / "locust"), "--only-summary"],
             cwd=ROOT, env=environment, check=False, stdout=subprocess.DEVNULL, stderr=open(work / "locust.log", "w"),
         )
-        served = served_reports(
+        served_report = served_reports(
             f"http://127.0.0.1:{args.port}", config["admin"], year, config["today"], 3 * args.workers
         )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
 
     results = json.loads((work / "results.json").read_text(encoding="utf-8"))
     rows = percentiles(work / "locust_stats.csv")
@@ -274,7 +238,7 @@ def main():
         print(f"| {name} | {count:,} | {failed} | {p50} | {p95} | {rate:.1f} |")
         if name != "Aggregated":
             failures += failed
-    problems, created, touched = check(tag, results, counties, year, served, config["today"])
+    problems, created, touched = check(tag, results, counties, year, served_report, config["today"])
     print()
     print(
         f"{created:,} disposals recorded on {touched} parcels by {len(config['clerks'])} clerks of "
@@ -283,12 +247,9 @@ def main():
     )
     if failures:
         problems.insert(0, f"{failures} failed requests (see {work}/locust_failures.csv)")
-    with open(work / "access.log", encoding="utf-8") as log:
-        server_errors = [line for line in log if re.search(r'" 5\d\d ', line)]
-    with open(work / "gunicorn.log", encoding="utf-8") as log:
-        tracebacks = [line for line in log if "Traceback" in line]
-    if server_errors or tracebacks:
-        problems.append(f"{len(server_errors)} 5xx answers, {len(tracebacks)} tracebacks (see {work})")
+    answers, tracebacks = serve.server_errors(work)
+    if answers or tracebacks:
+        problems.append(f"{len(answers)} 5xx answers, {len(tracebacks)} tracebacks (see {work})")
     if not args.keep:
         for disposal in Disposal.objects.filter(note=tag).select_related("parcel"):
             services.disposal_delete(disposal=disposal)
