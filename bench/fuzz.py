@@ -80,9 +80,19 @@ def tokens(county):
 
 
 def summary(output):
-    """schemathesis' closing line (``== 3932 passed, 48 skipped in 85.9s ==``) without its rules."""
-    lines = [line.strip("= \n") for line in output.splitlines() if re.match(r"^=+ .* in [\d.]+s =+$", line)]
-    return lines[-1] if lines else "(no summary: see the log)"
+    """What schemathesis' summary says: operations tested, test cases, each kind of failure, the closing line."""
+    lines = [line.strip() for line in output.splitlines()]
+    parts = []
+    for index, line in enumerate(lines):
+        if line.startswith("Tested:"):
+            parts.append(f"{line.split(':', 1)[1].strip()} operations")
+        elif line == "Test cases:" and index + 1 < len(lines):
+            parts.append(lines[index + 1])
+        elif re.match(r"^(❌|🚫) .*: \d+$", line):  # a kind of failure or error, and how many
+            parts.append(line[1:].strip())
+    closing = [line.strip("= ") for line in lines if re.match(r"^=+ .* in [\d.]+s =+$", line)]
+    parts.append(closing[-1] if closing else "(no summary: see the log)")
+    return "; ".join(parts)
 
 
 def main():
