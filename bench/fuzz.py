@@ -141,17 +141,11 @@ def main():
     print("|---|---:|---|")
     for role, code, line in results:
         print(f"| {role} | {code} | {line} |")
-    answers, tracebacks = serve.server_errors(work)
     problems = [
         f"{role}: schemathesis found failures (see {work}/st-{role}.log)" for role, code, _ in results if code
     ]
-    if answers or tracebacks:
-        problems.append(f"{len(answers)} 5xx answers, {len(tracebacks)} tracebacks (see {work})")
     print()
-    print("check:", "no failure, no server error" if not problems else "")
-    for problem in problems:
-        print("  -", problem)
-    sys.exit(1 if problems else 0)
+    serve.conclude(problems, work, "no failure, no server error")
 
 
 if __name__ == "__main__":

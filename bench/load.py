@@ -247,16 +247,10 @@ def main():
     )
     if failures:
         problems.insert(0, f"{failures} failed requests (see {work}/locust_failures.csv)")
-    answers, tracebacks = serve.server_errors(work)
-    if answers or tracebacks:
-        problems.append(f"{len(answers)} 5xx answers, {len(tracebacks)} tracebacks (see {work})")
     if not args.keep:
         for disposal in Disposal.objects.filter(note=tag).select_related("parcel"):
             services.disposal_delete(disposal=disposal)
-    print("check:", "all figures exact, no error" if not problems else "")
-    for problem in problems:
-        print("  -", problem)
-    sys.exit(1 if problems else 0)
+    serve.conclude(problems, work, "all figures exact, no error")
 
 
 if __name__ == "__main__":

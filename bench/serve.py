@@ -59,10 +59,16 @@ def served(port, workers, work, **environment):
             server.wait(timeout=60)
 
 
-def server_errors(work):
-    """The 5xx answers in the access log and the tracebacks in the server's log of a run in ``work``."""
+def conclude(problems, work, passed):
+    """Print the run's check — ``problems`` and the server's 5xx answers and tracebacks in ``work``, or
+    ``passed`` when there are none — and exit with 1 if there are any."""
     with open(work / "access.log", encoding="utf-8") as log:
         answers = [line for line in log if re.search(r'" 5\d\d ', line)]
     with open(work / "gunicorn.log", encoding="utf-8") as log:
         tracebacks = [line for line in log if "Traceback" in line]
-    return answers, tracebacks
+    if answers or tracebacks:
+        problems.append(f"{len(answers)} 5xx answers, {len(tracebacks)} tracebacks (see {work})")
+    print("check:", passed if not problems else "")
+    for problem in problems:
+        print("  -", problem)
+    sys.exit(1 if problems else 0)

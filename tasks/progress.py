@@ -584,7 +584,7 @@ def _add_breakdowns(results, as_of):
         .annotate(parcels=Count("id"), area=Sum("area_mu"))
     )
     # One column per distinct window, not per task: the tasks of a year mostly share theirs, and a
-    # statement has at most 1,664 columns on PostgreSQL (the country has 5,700 tasks a year).
+    # statement has at most 1,664 columns on PostgreSQL (the country has 2,850 tasks a year).
     spans, window_of = {}, {}
     for progress in results:
         span = _window(progress.task, as_of)

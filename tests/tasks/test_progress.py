@@ -281,7 +281,7 @@ def test_town_and_unit_breakdown(task, regions, anze):
 
 def test_breakdowns_of_tasks_with_different_windows_each_count_their_own(regions, monkeypatch):
     """Tasks that share a window share its column; more windows than one statement takes are summed by
-    several (PostgreSQL refuses a statement of more than 1,664 columns: the country has 5,700 tasks)."""
+    several (PostgreSQL refuses a statement of more than 1,664 columns: the country has 2,850 tasks a year)."""
     import tasks.progress
 
     anze, xiangning = regions["141026"], regions["141029"]
