@@ -8,7 +8,7 @@ from landtrack.admin_base import CountyFilter, LandTrackAdmin, ScopedInlineMixin
 from landtrack.numbers import format_area
 from leadership.choices import RegionLevel
 from leadership.models import Region
-from leadership.scope import scope_regions
+from leadership.scope import COUNTY_ROLES, scope_regions
 
 from . import services
 from .admin_boundary import BoundaryAdminMixin
@@ -20,6 +20,10 @@ from .models import Disposal, Parcel, ProgressNote
 
 
 class TownFilter(admin.SimpleListFilter):
+    """The towns (and zones) of the chosen county, or of the user's one county; with several counties in
+    scope and none chosen, none: a city's towns listed together repeat names (城关镇 …), and the
+    country's are 20,000 links on every page."""
+
     title = "乡镇（园区）"
     parameter_name = "town"
 
@@ -31,6 +35,10 @@ class TownFilter(admin.SimpleListFilter):
         county = request.GET.get(CountyFilter.parameter_name)
         if county:
             towns = towns.filter(parent__code=county)
+        elif self.value():  # a town chosen by link: its county's towns
+            towns = towns.filter(parent__children__code=self.value())
+        elif request.user.role not in COUNTY_ROLES:
+            return []  # shown once a county is chosen
         return [(town.code, town.name) for town in towns.order_by("code")]
 
     def queryset(self, request, queryset):

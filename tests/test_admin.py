@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from leadership.models import Region
 from parcels.models import Disposal, Parcel
 from tests.admin_forms import admin_form_data
 from tests.factories import ParcelFactory, UserFactory
@@ -29,7 +30,7 @@ PAGES = [
     ("leadership_leadershipgroup_change", ("leadership.LeadershipGroup", {"region__code": "141026"}), 12),
     ("leadership_user_changelist", None, 5),
     ("leadership_user_add", None, 4),
-    ("parcels_parcel_changelist", None, 7),
+    ("parcels_parcel_changelist", None, 6),  # no town filter until a county is chosen
     ("parcels_parcel_add", None, 6),
     # The boundary panel: the boundary comes with the parcel (and its county, one query fewer), plus one
     # query for its upload history — the same with or without a boundary.
@@ -150,7 +151,7 @@ def test_parcel_changelist_queries_do_not_grow_with_rows(
 ):
     for number in range(30):
         ParcelFactory(county=regions["141026"], town=regions["141026101"], code=f"MORE-{number:03d}")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = admin_client_demo.get(reverse("admin:parcels_parcel_changelist"), {"all": ""})
     assert response.status_code == 200
 
@@ -189,6 +190,35 @@ def test_parcel_filters_by_town_and_by_disposal_method(admin_client_demo):
     assert [p.code for p in by_town] == ["XN2022-003"]
     by_method = admin_client_demo.get(url, {"disposal_method": "supply_allocation"}).context["cl"].result_list
     assert sorted(p.code for p in by_method) == ["AZ-PW-002", "XN2022-002"]
+
+
+def town_choices(client, **query):
+    """The town filter's choices on the parcel list (codes), or None when the filter is not shown."""
+    response = client.get(reverse("admin:parcels_parcel_changelist"), query)
+    assert response.status_code == 200
+    for spec in response.context["cl"].filter_specs:  # only the filters shown
+        if getattr(spec, "parameter_name", None) == "town":
+            return [code for code, _ in spec.lookup_choices]
+    return None
+
+
+def test_the_town_filter_lists_the_towns_of_one_county(client, demo, superuser, city_linfen, clerk_anze):
+    anze_towns = sorted(Region.objects.filter(parent__code="141026").values_list("code", flat=True))
+    xiangning_towns = sorted(Region.objects.filter(parent__code="141029").values_list("code", flat=True))
+    assert anze_towns and xiangning_towns
+    client.force_login(superuser)
+    # Several counties in scope and none chosen: not offered (the country's would be 20,000 links).
+    assert town_choices(client) is None
+    assert town_choices(client, county="141026") == anze_towns
+    # A town chosen by link, its county not: that county's towns, and the list is filtered.
+    assert town_choices(client, town="141029102") == xiangning_towns
+    client.force_login(city_linfen)
+    assert town_choices(client) is None
+    assert town_choices(client, county="141029") == xiangning_towns
+    # A county's clerk has one county: its towns from the start, and only those.
+    client.force_login(clerk_anze)
+    assert town_choices(client) == anze_towns
+    assert town_choices(client, county="141029") is None  # not theirs: nothing offered
 
 
 def change_page(client, parcel):
