@@ -245,6 +245,37 @@ def test_the_report_is_styled_for_print(campaign, clerk_xiangning):
     assert sheet["K4"].font.color.rgb.endswith("B42318")  # 滞后 in red
 
 
+def test_each_cell_is_styled_by_its_column_its_row_and_its_own_font(campaign, city_linfen):
+    """ReportSheet makes each column's style once per total row and font, and copies it to the cells."""
+    workbook = workbook_of(api(city_linfen).get(MONTHLY, {"year": 2022, "month": 9}))
+    sheet = workbook["进度汇总"]
+    # Rows 4–5 the counties, 6–7 the category totals.
+    assert [sheet.cell(row, 2).value for row in range(4, 8)] == ["安泽县", "乡宁县", "合计", "合计"]
+    for row in (4, 5):
+        number, county, area, status, due = (sheet.cell(row, column) for column in (1, 2, 5, 11, 12))
+        assert (number.number_format, number.alignment.horizontal) == ("0", "right")
+        assert (county.number_format, county.alignment.horizontal, county.data_type) == ("@", "left", "s")
+        assert (area.number_format, area.alignment.horizontal) == ("0.00", "right")
+        assert (due.number_format, due.alignment.horizontal) == ("yyyy-mm-dd", "center")
+        assert not area.font.b and area.fill.fill_type is None and area.border.left.style == "thin"
+        assert status.font.b and status.font.color.rgb.endswith("B42318")  # 滞后, in its own font
+    for row in (6, 7):
+        for column in (2, 5, 11):  # the total row's own font and fill, whatever the column
+            cell = sheet.cell(row, column)
+            assert cell.font.b and cell.fill.fgColor.rgb.endswith("F2F2F2"), (row, column)
+            assert cell.font.color is None or not cell.font.color.rgb.endswith("B42318")
+    assert (sheet.cell(6, 5).number_format, sheet.cell(6, 2).number_format) == ("0.00", "@")
+    # A missed milestone's state in red, one not yet due in the column's plain font.
+    milestones = workbook["时间节点"]
+    states = {
+        milestones.cell(row, 8).value: milestones.cell(row, 8).font
+        for row in range(4, milestones.max_row + 1)
+        if milestones.cell(row, 1).value == "乡宁县"
+    }
+    assert states["未达到"].b and states["未达到"].color.rgb.endswith("B42318")
+    assert not states["未到期"].b
+
+
 def test_a_county_user_gets_only_their_county(campaign, clerk_xiangning):
     sheet = workbook_of(api(clerk_xiangning).get(MONTHLY, {"year": 2022, "month": 9}))["进度汇总"]
     assert [row[1] for row in rows_of(sheet) if isinstance(row[0], int)] == ["乡宁县"]
