@@ -1,6 +1,8 @@
 """Assertions shared by the tests."""
 
 import contextlib
+import datetime
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -35,3 +37,18 @@ def refused(field, contains=""):
     assert field in errors, f"expected an error on {field!r}, got {errors}"
     assert any(contains in message for message in errors[field]), errors[field]
     assert database_snapshot() == before, "a refused write changed the database"
+
+
+def record_random_disposals(rng, parcel, *, most, first_day, days, largest):
+    """Up to ``most - 1`` disposals of ``parcel`` through the service, each of 0.01 to ``largest`` hundredths
+    of a 亩, dated within ``days`` days from ``first_day``: random campaigns for the progress tests."""
+    from parcels import services
+
+    method = "supply_transfer" if parcel.kind == "unsupplied" else "construction_started"
+    for _ in range(rng.randrange(0, most)):
+        services.disposal_record(
+            parcel=parcel,
+            method=method,
+            area_mu=Decimal(rng.randrange(1, largest)) / 100,
+            date=first_day + datetime.timedelta(days=rng.randrange(0, days)),
+        )

@@ -250,12 +250,12 @@ def test_the_report_rows_match_the_engine_on_random_campaigns(regions, superuser
 
     from rest_framework.renderers import JSONRenderer
 
-    from parcels import services as parcel_services
     from tasks import services as task_services
     from tasks.api.progress import ProgressSerializer
     from tasks.models import CountyTask
     from tasks.progress import category_totals, task_progress, tasks_in_scope
     from tests.factories import IdleParcelFactory, ParcelFactory
+    from tests.helpers import record_random_disposals
 
     rng = random.Random(seed)
     day = datetime.date
@@ -266,14 +266,7 @@ def test_the_report_rows_match_the_engine_on_random_campaigns(regions, superuser
             IdleParcelFactory(county=county, area_mu=Decimal("400")),
         ]
         for parcel in parcels:
-            method = "supply_transfer" if parcel.kind == "unsupplied" else "construction_started"
-            for _ in range(rng.randrange(0, 6)):
-                parcel_services.disposal_record(
-                    parcel=parcel,
-                    method=method,
-                    area_mu=Decimal(rng.randrange(1, 4000)) / 100,
-                    date=day(2022, 10, 1) + datetime.timedelta(days=rng.randrange(0, 450)),
-                )
+            record_random_disposals(rng, parcel, most=6, first_day=day(2022, 10, 1), days=450, largest=4000)
         category = rng.choice(["unsupplied", "idle", "both"])
         target = Decimal(rng.randrange(100, 30000)) / 100
         if rng.random() < 0.5:

@@ -15,6 +15,7 @@ from tasks import services as task_services
 from tasks.api import progress as progress_api
 from tasks.models import CountyTask, Milestone
 from tests.factories import IdleParcelFactory, ParcelFactory
+from tests.helpers import record_random_disposals
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +31,8 @@ def campaign(regions):
         unsupplied = ParcelFactory(county=county, area_mu=Decimal("900"), approval_date=DAY(2015, 1, 1))
         idle = IdleParcelFactory(county=county, area_mu=Decimal("900"))
         parcels[county.code] = (unsupplied, idle)
-        for parcel, method in ((unsupplied, "supply_transfer"), (idle, "construction_started")):
-            for _ in range(rng.randrange(0, 4)):
-                parcel_services.disposal_record(
-                    parcel=parcel,
-                    method=method,
-                    area_mu=Decimal(rng.randrange(1, 3000)) / 100,
-                    date=DAY(2023, 1, 1) + datetime.timedelta(days=rng.randrange(0, 200)),
-                )
+        for parcel in (unsupplied, idle):
+            record_random_disposals(rng, parcel, most=4, first_day=DAY(2023, 1, 1), days=200, largest=3000)
         task_services.task_create(
             county=county,
             year=2023,
