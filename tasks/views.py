@@ -155,15 +155,44 @@ def overview(request):
     )
 
 
+REMINDER_KINDS = [("milestone", "进度节点"), ("rectification", "整改事项"), ("parcel", "地块")]
+REMINDERS_PER_PAGE = 200
+
+
 @login_required
 def reminders(request):
-    """Everything overdue or due within 14 days in the user's scope."""
+    """Everything overdue or due within 14 days in the user's scope, by kind (?kind=), REMINDERS_PER_PAGE
+    to a page: a city has hundreds, the country's admin a hundred thousand."""
     _require_role(request.user)
     view = _query(request, CountyTask.objects.visible_to(request.user))
+    everything = reminders_for(request.user, view.as_of)
+    kind = request.GET.get("kind")
+    if kind not in dict(REMINDER_KINDS):
+        kind = ""
+    chosen = [item for item in everything if item.kind == kind] if kind else everything
+    page = Paginator(chosen, REMINDERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = f"?as_of={view.as_of:%Y-%m-%d}"
+    counts = {value: 0 for value, _ in REMINDER_KINDS}
+    for item in everything:
+        counts[item.kind] += 1
+    kinds = [{"value": "", "label": "全部", "count": len(everything), "query": query}] + [
+        {"value": value, "label": label, "count": counts[value], "query": f"{query}&kind={value}"}
+        for value, label in REMINDER_KINDS
+    ]
     return render(
         request,
         "dashboard/reminders.html",
-        {"view": view, "reminders": reminders_for(request.user, view.as_of), "horizon": HORIZON_DAYS},
+        {
+            "view": view,
+            "reminders": page.object_list,
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "page_query": f"{query}&kind={kind}" if kind else query,
+            "kind": kind,
+            "kinds": kinds,
+            "overdue": sum(1 for item in chosen if item.overdue),
+            "horizon": HORIZON_DAYS,
+        },
     )
 
 

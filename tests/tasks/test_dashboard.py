@@ -270,3 +270,64 @@ def test_the_reminders_page_and_api_query_counts_do_not_grow_with_reminders(
     with django_assert_num_queries(12):
         page = client.get("/dashboard/reminders/", {"as_of": "2023-07-05"})
     assert len([item for item in page.context["reminders"] if item.county in counties]) == 5 * len(counties)
+
+
+def test_the_reminders_page_is_paged_and_filtered_by_kind(signed_in, monkeypatch):
+    from tasks import views
+
+    counties = ("141002", "141021", "141022")
+    _reminders_of_every_kind(counties)
+    client = signed_in(Role.CITY_BUREAU, "141000")
+    api = client.get("/api/v1/reminders/", {"as_of": "2023-07-05"}).json()
+    by_kind = {
+        kind: [item for item in api if item["kind"] == kind]
+        for kind in ("milestone", "rectification", "parcel")
+    }
+    # Each of the three counties: a milestone, a rectification item and three parcels (the demo adds its own).
+    assert (
+        len(by_kind["milestone"]) >= 3 and len(by_kind["rectification"]) >= 3 and len(by_kind["parcel"]) >= 9
+    )
+    monkeypatch.setattr(views, "REMINDERS_PER_PAGE", 4)
+
+    first = client.get("/dashboard/reminders/", {"as_of": "2023-07-05"})
+    # Soonest first, as the API gives them, four to a page.
+    assert [item.title for item in first.context["reminders"]] == [item["title"] for item in api[:4]]
+    assert [(kind["label"], kind["count"]) for kind in first.context["kinds"]] == [
+        ("全部", len(api)),
+        ("进度节点", len(by_kind["milestone"])),
+        ("整改事项", len(by_kind["rectification"])),
+        ("地块", len(by_kind["parcel"])),
+    ]
+    overdue = sum(1 for item in api if item["days_left"] < 0)
+    page = first.content.decode()
+    assert f"共 {len(api)} 项，其中已逾期 {overdue} 项；第 1–4 项。" in page
+    assert f"第 1/{-(-len(api) // 4)} 页" in page and "?as_of=2023-07-05&amp;page=2" in page
+
+    last = client.get("/dashboard/reminders/", {"as_of": "2023-07-05", "page": 2})
+    assert [item.title for item in last.context["reminders"]] == [item["title"] for item in api[4:8]]
+
+    parcels = client.get("/dashboard/reminders/", {"as_of": "2023-07-05", "kind": "parcel", "page": 2})
+    assert [item.title for item in parcels.context["reminders"]] == [
+        item["title"] for item in by_kind["parcel"][4:8]
+    ]
+    page = parcels.content.decode()
+    overdue_parcels = sum(1 for item in by_kind["parcel"] if item["days_left"] < 0)
+    assert f"共 {len(by_kind['parcel'])} 项，其中已逾期 {overdue_parcels} 项" in page
+    assert "<strong>地块（" in page and "?as_of=2023-07-05&amp;kind=parcel&amp;page=3" in page
+    # The date form keeps the kind chosen.
+    assert '<input type="hidden" name="kind" value="parcel">' in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"kind": "nothing"}, {"page": "abc"}, {"page": "0"}, {"page": "99999"}, {"kind": "<b>", "page": "-1"}],
+)
+def test_the_reminders_page_reads_a_bad_kind_or_page_as_all_and_the_nearest_page(signed_in, query):
+    _reminders_of_every_kind(("141002",))
+    client = signed_in(Role.CITY_BUREAU, "141000")
+    response = client.get("/dashboard/reminders/", {"as_of": "2023-07-05", **query})
+    assert response.status_code == 200
+    assert response.context["kind"] == ""
+    assert len(response.context["reminders"]) == len(
+        client.get("/api/v1/reminders/", {"as_of": "2023-07-05"}).json()
+    )
