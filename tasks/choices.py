@@ -45,3 +45,11 @@ class ProgressStatus(models.TextChoices):
     BEHIND = "behind", "滞后"
     AT_RISK = "at_risk", "临期预警"
     ON_TRACK = "on_track", "正常推进"
+
+
+class ReminderKind(models.TextChoices):
+    """What a reminder is about (API.md ``/reminders/``)."""
+
+    MILESTONE = "milestone", "进度节点"
+    RECTIFICATION = "rectification", "整改事项"
+    PARCEL = "parcel", "地块"

@@ -16,7 +16,7 @@ from landtrack.numbers import format_area, rate_2
 from parcels.models import Parcel
 from parcels.rules import flag_filter, procedure_deadlines, with_rule_facts
 
-from .choices import FINISHED_RECTIFICATION
+from .choices import FINISHED_RECTIFICATION, ReminderKind
 from .models import RectificationItem
 from .progress import task_progress, tasks_in_scope
 
@@ -25,7 +25,7 @@ HORIZON_DAYS = 14
 
 @dataclass
 class Reminder:
-    kind: str  # milestone | rectification | parcel
+    kind: str  # a ReminderKind
     due: datetime.date
     days_left: int  # negative when overdue
     county: str
@@ -50,8 +50,9 @@ class Reminder:
         }
 
 
-def _reminder(kind, due, as_of, county, title, url):
-    return Reminder(kind, due, (due - as_of).days, county.code, county.name, title, url)
+def _reminder(kind, due, as_of, county_code, county_name, title, url):
+    """A reminder due on ``due``, its days left counted from ``as_of`` (negative when overdue)."""
+    return Reminder(kind, due, (due - as_of).days, county_code, county_name, title, url)
 
 
 def _url_of(name):
@@ -109,10 +110,11 @@ def _milestone_reminders(user, as_of, until):
             latest = missed[-1]
             items.append(
                 _reminder(
-                    "milestone",
+                    ReminderKind.MILESTONE,
                     latest.due,
                     as_of,
-                    county,
+                    county.code,
+                    county.name,
                     f"{county.name}{progress.task.get_category_display()}任务未达到 {latest.due:%m月%d日} 节点"
                     f"（{rate_2(latest.target_rate)}%），还差 {format_area(latest.target_area_mu - progress.completed_area_mu)} 亩",
                     url,
@@ -122,10 +124,11 @@ def _milestone_reminders(user, as_of, until):
         if upcoming and upcoming.due <= until and upcoming.remaining_area_mu > 0:
             items.append(
                 _reminder(
-                    "milestone",
+                    ReminderKind.MILESTONE,
                     upcoming.due,
                     as_of,
-                    county,
+                    county.code,
+                    county.name,
                     f"{county.name}{progress.task.get_category_display()}任务 {upcoming.due:%m月%d日} 须达到 "
                     f"{rate_2(upcoming.target_rate)}%，还需 {format_area(upcoming.remaining_area_mu)} 亩",
                     url,
@@ -146,10 +149,11 @@ def _rectification_reminders(user, as_of, until):
         state = "已逾期" if item.deadline < as_of else "即将到期"
         items.append(
             _reminder(
-                "rectification",
+                ReminderKind.RECTIFICATION,
                 item.deadline,
                 as_of,
-                item.county,
+                item.county.code,
+                item.county.name,
                 f"整改事项“{item.title}”{state}（{item.get_status_display()}）",
                 reverse("admin:tasks_rectificationitem_change", args=[item.pk]),
             )
@@ -208,10 +212,10 @@ def _parcel_reminders(user, as_of, until, limit=None):
         "pk", "code", "planned_date", "area_mu", "disposed_as_of", "county__code", "county__name"
     ):
         items.append(
-            Reminder(
-                "parcel",
+            _reminder(
+                ReminderKind.PARCEL,
                 planned_date,
-                (planned_date - as_of).days,
+                as_of,
                 county_code,
                 county_name,
                 f"地块 {code} 计划 {planned_date:%Y-%m-%d} 完成处置，尚余 {format_area(area - disposed)} 亩",
@@ -224,10 +228,10 @@ def _parcel_reminders(user, as_of, until, limit=None):
     ):
         lapse_from = full_years_passed_from(approval_date, 2)
         items.append(
-            Reminder(
-                "parcel",
+            _reminder(
+                ReminderKind.PARCEL,
                 lapse_from,
-                (lapse_from - as_of).days,
+                as_of,
                 county_code,
                 county_name,
                 f"地块 {code} 批准文件（{approval_number}）满两年未实施，{lapse_from:%Y-%m-%d} 起失效",
@@ -251,10 +255,11 @@ def _parcel_reminders(user, as_of, until, limit=None):
             ):
                 items.append(
                     _reminder(
-                        "parcel",
+                        ReminderKind.PARCEL,
                         deadline.due,
                         as_of,
-                        parcel.county,
+                        parcel.county.code,
+                        parcel.county.name,
                         f"地块 {parcel.code} 闲置土地处置：{deadline.name}",
                         url_of(parcel.pk),
                     )

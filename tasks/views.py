@@ -25,7 +25,7 @@ from parcels.models import Parcel
 from parcels.rules import with_disposed_as_of
 
 from .charts import completion_bar, completion_curve
-from .choices import KINDS_BY_CATEGORY, ProgressStatus
+from .choices import KINDS_BY_CATEGORY, ProgressStatus, ReminderKind
 from .models import CountyTask, RectificationItem
 from .progress import category_totals, task_progress, tasks_in_scope
 from .reminders import HORIZON_DAYS, reminder_panel, reminders_for
@@ -155,7 +155,6 @@ def overview(request):
     )
 
 
-REMINDER_KINDS = [("milestone", "进度节点"), ("rectification", "整改事项"), ("parcel", "地块")]
 REMINDERS_PER_PAGE = 200
 
 
@@ -167,17 +166,17 @@ def reminders(request):
     view = _query(request, CountyTask.objects.visible_to(request.user))
     everything = reminders_for(request.user, view.as_of)
     kind = request.GET.get("kind")
-    if kind not in dict(REMINDER_KINDS):
+    if kind not in ReminderKind.values:
         kind = ""
     chosen = [item for item in everything if item.kind == kind] if kind else everything
     page = Paginator(chosen, REMINDERS_PER_PAGE).get_page(request.GET.get("page"))
     query = f"?as_of={view.as_of:%Y-%m-%d}"
-    counts = {value: 0 for value, _ in REMINDER_KINDS}
+    counts = dict.fromkeys(ReminderKind.values, 0)
     for item in everything:
         counts[item.kind] += 1
     kinds = [{"value": "", "label": "全部", "count": len(everything), "query": query}] + [
         {"value": value, "label": label, "count": counts[value], "query": f"{query}&kind={value}"}
-        for value, label in REMINDER_KINDS
+        for value, label in ReminderKind.choices
     ]
     return render(
         request,

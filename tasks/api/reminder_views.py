@@ -7,11 +7,12 @@ from rest_framework.views import APIView
 
 from landtrack.api.fields import DateField
 
+from ..choices import ReminderKind
 from ..reminders import reminders_for
 
 
 class ReminderSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["milestone", "rectification", "parcel"])
+    kind = serializers.ChoiceField(choices=ReminderKind.values)
     due = serializers.DateField()
     days_left = serializers.IntegerField(help_text="距到期的天数；已逾期为负数")
     county = serializers.CharField(help_text="县（市、区）代码")
