@@ -11,12 +11,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from landtrack.services import StaleVersion
+from leadership.choices import RegionLevel
 from leadership.scope import (
     can_read_admin,
     can_write,
@@ -381,13 +382,126 @@ def _history_rows(records, fields, names):
     return rows
 
 
-class CountyFilter(admin.SimpleListFilter):
-    """Filter by county, offering only the counties in the user's scope."""
+# A filter offers no more regions than this until a wider one narrows them: the country's 2,850 counties
+# were some 190 KB of links on every changelist of the country's admin, who chooses a province, then a
+# city, then one of its counties. A city's counties, a province's cities, or a province's counties (183
+# at most, Sichuan's) are all offered at once.
+REGION_CHOICES_LIMIT = 200
+
+
+def _upper_regions(request):
+    """The provinces and cities, ``[(pk, code, name, level, parent_id)]`` by code: read once per request
+    (only for a user whose scope spans several cities: the country's admin)."""
+    from leadership.models import Region
+
+    regions = getattr(request, "_landtrack_upper_regions", None)
+    if regions is None:
+        regions = request._landtrack_upper_regions = list(
+            Region.objects.filter(level__in=[RegionLevel.PROVINCE, RegionLevel.CITY])
+            .order_by("code")
+            .values_list("pk", "code", "name", "level", "parent_id")
+        )
+    return regions
+
+
+class RegionFilter(admin.SimpleListFilter):
+    """One level of the province → city → county filters. Choosing a region (or "全部") forgets the
+    regions chosen below it (``clears``): a county kept from another city would empty the list."""
+
+    #: lookup from the listed model to its county (or, for units and groups, its region)
+    county_field = "county"
+    #: the query parameters of the filters below this one
+    clears = ()
+
+    def has_output(self):
+        # A region named in the query but not offered (unknown, or outside the list) still filters: the
+        # admin applies only the filters it shows, and would otherwise list everything.
+        return bool(self.lookup_choices) or self.value() is not None
+
+    def choices(self, changelist):
+        # SimpleListFilter.choices, with the lower levels' parameters removed from every link.
+        facet_counts = self.get_facet_queryset(changelist) if changelist.add_facets else None
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name, *self.clears]),
+            "display": "全部",
+        }
+        for index, (lookup, title) in enumerate(self.lookup_choices):
+            if facet_counts is not None:
+                title = f"{title} ({facet_counts.get(f'{index}__c', '-')})"
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}, self.clears),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value():
+            from leadership.models import Region
+
+            code = self.value()
+            # The region itself and everything under it: a city's own units and groups, its counties'.
+            under = Region.objects.filter(
+                Q(code=code) | Q(parent__code=code) | Q(parent__parent__code=code)
+            ).values("pk")
+            return queryset.filter(**{f"{self.county_field}__in": under})
+        return queryset
+
+
+class ProvinceFilter(RegionFilter):
+    """The provinces, for a user whose scope is the whole country, when there are several."""
+
+    title = "省（自治区、直辖市）"
+    parameter_name = "province"
+    clears = ("city", "county", "town")
+
+    def lookups(self, request, model_admin):
+        if scope_counties(request.user) is not None:
+            return []  # a city's or a county's account: one province
+        provinces = [
+            (code, name)
+            for _, code, name, level, _ in _upper_regions(request)
+            if level == RegionLevel.PROVINCE
+        ]
+        return provinces if len(provinces) > 1 or self.value() else []
+
+
+class CityFilter(RegionFilter):
+    """The cities of the chosen province (or of the chosen city's), or every city when they are few;
+    for a user whose scope is the whole country, when there are several."""
+
+    title = "市（地区、州）"
+    parameter_name = "city"
+    clears = ("county", "town")
+
+    def lookups(self, request, model_admin):
+        if scope_counties(request.user) is not None:
+            return []  # a city's or a county's account: one city
+        regions = _upper_regions(request)
+        cities = [
+            (pk, code, name, parent) for pk, code, name, level, parent in regions if level == RegionLevel.CITY
+        ]
+        province = request.GET.get(ProvinceFilter.parameter_name)
+        if not province and self.value():
+            province_ids = {parent for _, code, _, parent in cities if code == self.value()}
+        elif province:
+            province_ids = {pk for pk, code, _, _, _ in regions if code == province}
+        else:
+            province_ids = None
+        if province_ids is not None:
+            cities = [city for city in cities if city[3] in province_ids and city[3] is not None]
+        if len(cities) > REGION_CHOICES_LIMIT or (len(cities) < 2 and not self.value()):
+            return []
+        return [(code, name) for _, code, name, _ in cities]
+
+
+class CountyFilter(RegionFilter):
+    """The counties in the user's scope: those of the chosen city or province, or the chosen county's
+    neighbours (a link that names a county), or all of them when they are few enough to list."""
 
     title = "县（市、区）"
     parameter_name = "county"
-    #: lookup from the listed model to its county
-    county_field = "county"
+    clears = ("town",)
 
     def lookups(self, request, model_admin):
         from leadership.models import Region
@@ -395,7 +509,21 @@ class CountyFilter(admin.SimpleListFilter):
         counties = scope_counties(request.user)
         if counties is None:
             counties = Region.objects.counties()
-        return [(region.code, region.name) for region in counties.order_by("code")]
+        city = request.GET.get(CityFilter.parameter_name)
+        province = request.GET.get(ProvinceFilter.parameter_name)
+        if self.value():
+            counties = counties.filter(
+                Q(code=self.value())
+                | Q(
+                    parent__isnull=False, parent__in=Region.objects.filter(code=self.value()).values("parent")
+                )
+            )
+        elif city:
+            counties = counties.filter(parent__code=city)
+        elif province:
+            counties = counties.filter(parent__parent__code=province)
+        rows = list(counties.order_by("code").values_list("code", "name")[: REGION_CHOICES_LIMIT + 1])
+        return [] if len(rows) > REGION_CHOICES_LIMIT else rows
 
     def queryset(self, request, queryset):
         if self.value():
@@ -403,5 +531,18 @@ class CountyFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RegionProvinceFilter(ProvinceFilter):
+    county_field = "region"
+
+
+class RegionCityFilter(CityFilter):
+    county_field = "region"
+
+
 class RegionCountyFilter(CountyFilter):
     county_field = "region"
+
+
+# What a changelist of rows that belong to a county lists first (units and groups: REGION_FILTERS).
+COUNTY_FILTERS = (ProvinceFilter, CityFilter, CountyFilter)
+REGION_FILTERS = (RegionProvinceFilter, RegionCityFilter, RegionCountyFilter)

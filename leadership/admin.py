@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.utils.text import Truncator
 
-from landtrack.admin_base import LandTrackAdmin, RegionCountyFilter, ScopedInlineMixin
+from landtrack.admin_base import REGION_FILTERS, LandTrackAdmin, ScopedInlineMixin
 from leadership.scope import can_read_admin, is_admin
 
 from .models import GroupMember, LeadershipGroup, Region, Unit, User
@@ -43,7 +43,7 @@ class RegionAdmin(admin.ModelAdmin):
 class UnitAdmin(LandTrackAdmin):
     list_display = ("name", "region", "kind", "duties_summary")
     list_select_related = ("region",)
-    list_filter = (RegionCountyFilter, "kind")
+    list_filter = (*REGION_FILTERS, "kind")
     search_fields = ("name", "duties")
     fields = ("region", "name", "kind", "order", "duties")
 
@@ -74,7 +74,7 @@ class LeadershipGroupAdmin(LandTrackAdmin):
         "member_count",
     )
     list_select_related = ("region", "office_unit")
-    list_filter = (RegionCountyFilter,)
+    list_filter = REGION_FILTERS
     search_fields = ("name", "document_number", "members__name")
     fields = (
         "region",

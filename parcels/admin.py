@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils.html import format_html
 
-from landtrack.admin_base import CountyFilter, LandTrackAdmin, ScopedInlineMixin
+from landtrack.admin_base import COUNTY_FILTERS, CountyFilter, LandTrackAdmin, ScopedInlineMixin
 from landtrack.numbers import format_area
 from leadership.choices import RegionLevel
 from leadership.models import Region
@@ -122,7 +122,7 @@ class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTra
     list_display_links = ("code", "name")
     list_select_related = ("county", "town", "responsible_unit")
     list_filter = (
-        CountyFilter,
+        *COUNTY_FILTERS,
         TownFilter,
         "kind",
         StatusFilter,

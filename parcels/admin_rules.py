@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from landtrack.admin_base import CountyFilter, LandTrackAdmin, ScopedInlineMixin
+from landtrack.admin_base import COUNTY_FILTERS, LandTrackAdmin, ScopedInlineMixin
 from landtrack.numbers import MU_PER_HECTARE
 from landtrack.services import attribute_to
 from leadership.models import Region
@@ -211,7 +211,7 @@ class SupplyRecordAdmin(LandTrackAdmin):
         "ledger",
     )
     list_select_related = ("county", "parcel")
-    list_filter = (CountyFilter, SuspectedIdleFilter, "supply_method")
+    list_filter = (*COUNTY_FILTERS, SuspectedIdleFilter, "supply_method")
     search_fields = ("supervision_number", "project_name", "land_user")
     actions = None
 

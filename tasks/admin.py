@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from landtrack.admin_base import CountyFilter, LandTrackAdmin, RegionCountyFilter, ScopedInlineMixin
+from landtrack.admin_base import COUNTY_FILTERS, REGION_FILTERS, LandTrackAdmin, ScopedInlineMixin
 from landtrack.numbers import format_area
 
 from . import services
@@ -21,7 +21,7 @@ class CampaignAdmin(LandTrackAdmin):
     inlines = [CampaignPhaseInline]
     list_display = ("name", "region", "year", "document_number", "document_date", "leadership_group")
     list_select_related = ("region", "leadership_group")
-    list_filter = (RegionCountyFilter, "year")
+    list_filter = (*REGION_FILTERS, "year")
     search_fields = ("name", "document_number")
     fields = (
         ("region", "year"),
@@ -59,7 +59,7 @@ class CountyTaskAdmin(LandTrackAdmin):
         "milestone_summary",
     )
     list_select_related = ("county",)
-    list_filter = (CountyFilter, "year", "category")
+    list_filter = (*COUNTY_FILTERS, "year", "category")
     search_fields = ("name", "document_number", "county__name")
     fields = (
         "expected_version",
@@ -135,7 +135,7 @@ class RectificationItemAdmin(LandTrackAdmin):
         "units",
     )
     list_select_related = ("county", "lead_unit")
-    list_filter = (CountyFilter, "status", OverdueFilter)
+    list_filter = (*COUNTY_FILTERS, "status", OverdueFilter)
     search_fields = ("title", "description", "section")
     filter_horizontal = ("responsible_units",)
     fields = (

@@ -299,7 +299,17 @@ def test_a_rectification_item_saved_meanwhile_by_someone_else_is_not_overwritten
 
 @pytest.mark.parametrize(
     "query",
-    ["?county=%00", "?town=%00", "?kind__exact=%00", "?q=%00", "?q=a%00b", "?status=%00", "?o=%00"],
+    [
+        "?province=%00",
+        "?city=%00",
+        "?county=%00",
+        "?town=%00",
+        "?kind__exact=%00",
+        "?q=%00",
+        "?q=a%00b",
+        "?status=%00",
+        "?o=%00",
+    ],
 )
 def test_nul_characters_in_admin_queries_are_refused_not_a_server_error(login, query):
     client = login("az_clerk", Role.COUNTY_CLERK, "141026")

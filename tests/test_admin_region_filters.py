@@ -1,0 +1,172 @@
+"""The changelists' province → city → county filters (landtrack.admin_base): the country's admin narrows
+2,850 counties a level at a time; a city's or a county's account sees its own counties, as before."""
+
+import pytest
+from django.urls import reverse
+
+from landtrack import admin_base
+from leadership.choices import RegionLevel, Role
+from leadership.models import Unit
+from tests.factories import ParcelFactory, RegionFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+PARCELS = reverse("admin:parcels_parcel_changelist")
+
+
+@pytest.fixture
+def country(regions):
+    """Beside 临汾市 (no province in the fixture): 甲省 with two cities of two and one counties, 乙省 with
+    one city of one county; a parcel in each new county and in 安泽县."""
+
+    def region(code, name, level, parent=None):
+        return RegionFactory(code=code, name=name, level=level, parent=parent)
+
+    jia, yi = region("910000", "甲省", RegionLevel.PROVINCE), region("920000", "乙省", RegionLevel.PROVINCE)
+    jia_east, jia_west = (
+        region("910100", "东市", RegionLevel.CITY, jia),
+        region("910200", "西市", RegionLevel.CITY, jia),
+    )
+    yi_north = region("920100", "北市", RegionLevel.CITY, yi)
+    counties = {
+        "910101": region("910101", "东一县", RegionLevel.COUNTY, jia_east),
+        "910102": region("910102", "东二县", RegionLevel.COUNTY, jia_east),
+        "910201": region("910201", "西一县", RegionLevel.COUNTY, jia_west),
+        "920101": region("920101", "北一县", RegionLevel.COUNTY, yi_north),
+    }
+    for code, county in counties.items():
+        ParcelFactory(county=county, code=f"P-{code}")
+    ParcelFactory(county=regions["141026"], code="P-141026")
+    return {**regions, "910000": jia, "920000": yi, "910100": jia_east, "910200": jia_west, **counties}
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def filters(response):
+    """The changelist's region filters: parameter -> (choices offered, the link of each, the one selected);
+    a filter the page does not show offers nothing."""
+    changelist = response.context["cl"]
+    found = dict.fromkeys(("province", "city", "county", "town"), ([], {}, None))
+    for spec in changelist.filter_specs:
+        if getattr(spec, "parameter_name", None) in ("province", "city", "county", "town"):
+            choices = list(spec.choices(changelist))
+            found[spec.parameter_name] = (
+                [code for code, _ in spec.lookup_choices],
+                {choice["display"]: choice["query_string"] for choice in choices},
+                next((choice["display"] for choice in choices if choice["selected"]), None),
+            )
+    return found
+
+
+def listed(response):
+    return sorted(parcel.code for parcel in response.context["cl"].result_list)
+
+
+def test_with_few_counties_the_admin_sees_every_county_and_no_wider_filter(admin_client, country):
+    response = admin_client.get(PARCELS)
+    found = filters(response)
+    assert found["province"][0] == ["910000", "920000"]  # two provinces: offered
+    assert found["city"][0] == ["141000", "910100", "910200", "920100"]  # four cities: few enough
+    assert len(found["county"][0]) == 17 + 4  # 临汾's 17 and the four new ones, by code
+    assert found["county"][0][:2] == ["141002", "141021"]
+
+
+def test_the_admin_narrows_many_counties_a_level_at_a_time(admin_client, country, monkeypatch):
+    monkeypatch.setattr(admin_base, "REGION_CHOICES_LIMIT", 3)  # 21 counties and 4 cities are "many"
+
+    found = filters(admin_client.get(PARCELS))
+    assert found["province"][0] == ["910000", "920000"]
+    assert found["city"][0] == []  # four cities: too many until a province is chosen
+    assert found["county"][0] == []  # 21 counties: too many
+
+    response = admin_client.get(PARCELS, {"province": "910000"})
+    found = filters(response)
+    assert found["province"][2] == "甲省"
+    assert found["city"][0] == ["910100", "910200"]
+    assert found["county"][0] == ["910101", "910102", "910201"]  # the province's three
+    assert listed(response) == ["P-910101", "P-910102", "P-910201"]
+
+    response = admin_client.get(PARCELS, {"province": "910000", "city": "910100"})
+    found = filters(response)
+    assert found["city"][2] == "东市"
+    assert found["county"][0] == ["910101", "910102"]
+    assert listed(response) == ["P-910101", "P-910102"]
+
+    response = admin_client.get(PARCELS, {"province": "910000", "city": "910100", "county": "910102"})
+    assert filters(response)["county"][2] == "东二县"
+    assert listed(response) == ["P-910102"]
+
+
+def test_a_link_that_names_only_a_county_offers_its_neighbours(admin_client, country, monkeypatch):
+    monkeypatch.setattr(admin_base, "REGION_CHOICES_LIMIT", 3)
+    response = admin_client.get(PARCELS, {"county": "910101"})  # as the dashboard links
+    found = filters(response)
+    assert found["county"][0] == ["910101", "910102"]  # 东市's counties
+    assert found["county"][2] == "东一县"
+    assert listed(response) == ["P-910101"]
+
+    response = admin_client.get(PARCELS, {"city": "910200"})  # a city alone: its province's cities
+    assert filters(response)["city"][0] == ["910100", "910200"]
+    assert listed(response) == ["P-910201"]
+
+
+def test_choosing_a_region_forgets_the_regions_chosen_below_it(admin_client, country):
+    response = admin_client.get(
+        PARCELS, {"province": "910000", "city": "910100", "county": "910101", "kind__exact": "unsupplied"}
+    )
+    found = filters(response)
+    assert found["province"][1]["乙省"] == "?kind__exact=unsupplied&province=920000"
+    assert found["province"][1]["全部"] == "?kind__exact=unsupplied"
+    assert found["city"][1]["西市"] == "?city=910200&kind__exact=unsupplied&province=910000"
+    assert found["county"][1]["东二县"] == "?city=910100&county=910102&kind__exact=unsupplied&province=910000"
+    found = filters(admin_client.get(PARCELS, {"county": "141026", "town": "141026101"}))
+    assert found["town"][2] is not None  # the town chosen
+    assert found["county"][1]["尧都区"] == "?county=141002"  # another county: its own towns, none chosen
+    assert found["county"][1]["全部"] == "?"
+
+
+def test_a_city_account_sees_its_counties_and_no_wider_filter(client, country, make_user, monkeypatch):
+    monkeypatch.setattr(admin_base, "REGION_CHOICES_LIMIT", 3)  # a city's counties are listed whatever
+    client.force_login(make_user("linfen_city", Role.CITY_BUREAU, country["141000"]))
+    response = client.get(PARCELS)
+    found = filters(response)
+    assert found["province"][0] == [] and found["city"][0] == []
+    assert found["county"][0] == []  # 17 counties over the patched limit of 3: none until narrowed
+    assert listed(response) == ["P-141026"]
+    # Another province's city named in the query: the scope still holds.
+    assert listed(client.get(PARCELS, {"province": "910000"})) == []
+    assert listed(client.get(PARCELS, {"city": "910100"})) == []
+
+
+def test_a_county_account_keeps_its_one_county(client, country, make_user):
+    client.force_login(make_user("anze_clerk", Role.COUNTY_CLERK, country["141026"]))
+    found = filters(client.get(PARCELS))
+    assert found["province"][0] == [] and found["city"][0] == []
+    assert found["county"][0] == ["141026"]
+
+
+def test_a_citys_filter_keeps_the_citys_own_units_and_its_counties(admin_client, country):
+    UnitFactory(region=country["910100"], name="东市自然资源局")
+    UnitFactory(region=country["910101"], name="东一县自然资源局")
+    UnitFactory(region=country["910201"], name="西一县自然资源局")
+    UnitFactory(region=country["141026"], name="安泽县自然资源局")
+    response = admin_client.get(reverse("admin:leadership_unit_changelist"), {"city": "910100"})
+    assert sorted(unit.name for unit in response.context["cl"].result_list) == [
+        "东一县自然资源局",
+        "东市自然资源局",
+    ]
+    response = admin_client.get(reverse("admin:leadership_unit_changelist"), {"province": "910000"})
+    names = sorted(unit.name for unit in response.context["cl"].result_list)
+    assert names == ["东一县自然资源局", "东市自然资源局", "西一县自然资源局"]
+    assert Unit.objects.filter(name="安泽县自然资源局").exists()  # left out of both
+
+
+@pytest.mark.parametrize("query", [{"province": "abc"}, {"city": "9"}, {"county": "910199"}])
+def test_an_unknown_region_lists_nothing_and_no_error(admin_client, country, query):
+    response = admin_client.get(PARCELS, query)
+    assert response.status_code == 200
+    assert listed(response) == []
