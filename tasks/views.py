@@ -189,6 +189,7 @@ def reminders(request):
             "page_query": f"{query}&kind={kind}" if kind else query,
             "kind": kind,
             "kinds": kinds,
+            "dated_only": True,  # reminders are of every task open on the date: no year to choose
             "overdue": sum(1 for item in chosen if item.overdue),
             "horizon": HORIZON_DAYS,
         },

@@ -311,8 +311,10 @@ def test_the_reminders_page_is_paged_and_filtered_by_kind(signed_in, monkeypatch
     page = parcels.content.decode()
     assert "共 3 项，其中已逾期 3 项；第 3–3 项。" in page
     assert "<strong>地块（3）</strong>" in page and "?as_of=2023-07-05&amp;kind=parcel&amp;page=1" in page
-    # The date form keeps the kind chosen.
+    # The date form keeps the kind chosen, and asks no year: reminders are of every task open on the date.
     assert '<input type="hidden" name="kind" value="parcel">' in page
+    assert 'name="as_of"' in page and 'name="year"' not in page
+    assert 'name="year"' in client.get("/dashboard/", {"as_of": "2023-07-05"}).content.decode()
 
 
 @pytest.mark.parametrize(
