@@ -6,8 +6,9 @@
 
 Every figure is measured in one run on the same database: the REST progress report for every county
 against the bare SQL aggregate of the same figures over the raw parcel and disposal tables (the naive
-limit), the parcel list's first and a deep page against a full COUNT(*), a county dashboard, and, from
-``bench/excel.py``, importing 10,000 ledger rows and exporting 100,000 with the peak memory. Requests go
+limit), the parcel list's first and a deep page against a full COUNT(*), the admin's parcel list, a county
+dashboard, and, from ``bench/excel.py``, importing 10,000 ledger rows and exporting 100,000 with the peak
+memory. Requests go
 through Django's test client in this process (no network), with DEBUG off. Results and the commands that
 produced them are recorded in docs/PERFORMANCE.md.
 """
@@ -238,6 +239,13 @@ def main():
         f"GET /api/v1/parcels/ page {deep_page:,} (50), all counties",
         deep,
         f"{deep[0] / full_count[0]:.2f}× the count; database {deep[2] / full_count[0]:.2f}×",
+    )
+
+    changelist = measure(get_ok(client, "/admin/parcels/parcel/"), args.repeat)
+    row(
+        "GET /admin/parcels/parcel/ first page (50), all counties",
+        changelist,
+        f"{changelist[0] / full_count[0]:.2f}× the count; the page county staff work in",
     )
 
     county = CountyTask.objects.filter(year=year).order_by("county__code").values_list("county__code", flat=True)

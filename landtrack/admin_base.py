@@ -404,6 +404,24 @@ def _upper_regions(request):
     return regions
 
 
+def regions_under(request, code):
+    """The ids of the region of this code and of everything under it (a city's own units and groups,
+    and its counties'), read once per request. A list, not a subquery: PostgreSQL guesses a handful of
+    rows for the subquery's three-way OR, then sorts a province's 30,000 parcels (100 ms) for a page it
+    could read in code order from the few hundred counties named outright."""
+    from leadership.models import Region
+
+    found = request.__dict__.setdefault("_landtrack_regions_under", {})
+    if code not in found:
+        # Three index lookups in one statement (an OR over the joins reads all 22,000 regions: 6–9 ms).
+        levels = [
+            Region.objects.filter(**{lookup: code}).order_by().values_list("pk", flat=True)
+            for lookup in ("code", "parent__code", "parent__parent__code")
+        ]
+        found[code] = list(levels[0].union(*levels[1:], all=True))
+    return found[code]
+
+
 class RegionFilter(admin.SimpleListFilter):
     """One level of the province → city → county filters. Choosing a region (or "全部") forgets the
     regions chosen below it (``clears``): a county kept from another city would empty the list."""
@@ -437,14 +455,7 @@ class RegionFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            from leadership.models import Region
-
-            code = self.value()
-            # The region itself and everything under it: a city's own units and groups, its counties'.
-            under = Region.objects.filter(
-                Q(code=code) | Q(parent__code=code) | Q(parent__parent__code=code)
-            ).values("pk")
-            return queryset.filter(**{f"{self.county_field}__in": under})
+            return queryset.filter(**{f"{self.county_field}__in": regions_under(request, self.value())})
         return queryset
 
 

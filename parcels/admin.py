@@ -1,14 +1,20 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Sum
 from django.utils.html import format_html
 
-from landtrack.admin_base import COUNTY_FILTERS, CountyFilter, LandTrackAdmin, ScopedInlineMixin
+from landtrack.admin_base import (
+    COUNTY_FILTERS,
+    CountyFilter,
+    LandTrackAdmin,
+    ScopedInlineMixin,
+    regions_under,
+)
 from landtrack.numbers import format_area
 from leadership.choices import RegionLevel
 from leadership.models import Region
-from leadership.scope import COUNTY_ROLES, scope_regions
+from leadership.scope import COUNTY_ROLES, scope_counties, scope_regions
 
 from . import services
 from .admin_boundary import BoundaryAdminMixin
@@ -16,7 +22,7 @@ from .admin_ledger import LedgerAdminMixin
 from .admin_rules import RulesAdminMixin
 from .choices import DisposalMethod, ParcelStatus
 from .forms import DisposalInlineFormSet, ParcelForm
-from .models import Disposal, Parcel, ProgressNote
+from .models import Disposal, Parcel, ParcelCount, ProgressNote
 
 
 class TownFilter(admin.SimpleListFilter):
@@ -102,6 +108,33 @@ class ProgressNoteInline(ScopedInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("created_by")
 
 
+# The changelist's parameters that leave its parcels countable from ParcelCount (parcels.rollup): the region
+# filters, the kind, the page and the ordering.
+COUNTED_PARAMETERS = {"province", "city", "county", "kind__exact", "p", "o"}
+
+
+def counted_total(request):
+    """How many parcels the changelist lists, from the per-county counts when only the user's scope, the
+    regions and the kind filter them (a sum over some thousands of rows, not COUNT(*) over the million
+    parcels); None when anything else does."""
+    if set(request.GET) - COUNTED_PARAMETERS or any(len(values) > 1 for _, values in request.GET.lists()):
+        return None
+    counties = scope_counties(request.user)
+    if any(request.GET.get(name) for name in ("province", "city", "county")):
+        counties = Region.objects.counties() if counties is None else counties
+        for name in ("province", "city"):
+            if request.GET.get(name):
+                counties = counties.filter(pk__in=regions_under(request, request.GET[name]))
+        if request.GET.get("county"):
+            counties = counties.filter(code=request.GET["county"])
+    rows = ParcelCount.objects.all()
+    if counties is not None:
+        rows = rows.filter(county__in=counties.values("pk"))
+    if "kind__exact" in request.GET:
+        rows = rows.filter(kind=request.GET["kind__exact"])
+    return rows.aggregate(total=Sum("parcels"))["total"] or 0
+
+
 @admin.register(Parcel)
 class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTrackAdmin):
     form = ParcelForm
@@ -121,6 +154,9 @@ class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTra
     )
     list_display_links = ("code", "name")
     list_select_related = ("county", "town", "responsible_unit")
+    # A list of a million parcels: a filtered page says "12 条结果（显示全部）", not the whole scope's
+    # count beside it (Django's advice for large tables: a second COUNT(*), 30 ms at national size).
+    show_full_result_count = False
     list_filter = (
         *COUNTY_FILTERS,
         TownFilter,
@@ -194,6 +230,13 @@ class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTra
 
     class Media:
         js = ("parcels/parcel_form.js",)
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        total = counted_total(request)
+        if total is not None:
+            paginator.count = total  # a cached_property: set here, the paginator never counts
+        return paginator
 
     @admin.display(description="面积（亩）", ordering="area_mu")
     def area_display(self, parcel):

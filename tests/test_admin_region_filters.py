@@ -2,12 +2,14 @@
 2,850 counties a level at a time; a city's or a county's account sees its own counties, as before."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from landtrack import admin_base
 from leadership.choices import RegionLevel, Role
 from leadership.models import Unit
-from tests.factories import ParcelFactory, RegionFactory, UnitFactory
+from tests.factories import IdleParcelFactory, ParcelFactory, RegionFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +172,42 @@ def test_an_unknown_region_lists_nothing_and_no_error(admin_client, country, que
     response = admin_client.get(PARCELS, query)
     assert response.status_code == 200
     assert listed(response) == []
+
+
+COUNTABLE = [
+    {},
+    {"province": "910000"},
+    {"province": "910000", "city": "910100"},
+    {"city": "910100", "county": "910102"},
+    {"county": "141026", "kind__exact": "unsupplied"},
+    {"kind__exact": "idle"},
+    {"province": "920000", "o": "2", "p": "1"},
+    {"province": "abc"},
+]
+
+
+@pytest.mark.parametrize("query", COUNTABLE)
+def test_the_parcel_lists_count_comes_from_the_counts_table_and_is_exact(admin_client, country, query):
+    IdleParcelFactory(county=country["910101"], code="IDLE-910101")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(PARCELS, query)
+    changelist = response.context["cl"]
+    assert changelist.result_count == changelist.queryset.count() == len(changelist.result_list)
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts == [], counts  # the parcels were not counted, the counts table was summed
+
+
+@pytest.mark.parametrize("query", [{"q": "P-91"}, {"town": "141026101"}, {"status": "pending"}, {"all": ""}])
+def test_other_filters_count_the_parcels_themselves(admin_client, country, query):
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(PARCELS, query)
+    changelist = response.context["cl"]
+    assert changelist.result_count == changelist.queryset.count() == len(changelist.result_list)
+    assert any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+
+def test_a_clerks_count_is_of_their_county_only(client, country, make_user):
+    client.force_login(make_user("anze_clerk", Role.COUNTY_CLERK, country["141026"]))
+    for query in ({}, {"province": "910000"}, {"county": "910101"}):
+        changelist = client.get(PARCELS, query).context["cl"]
+        assert changelist.result_count == len(changelist.result_list) == (1 if not query else 0)
