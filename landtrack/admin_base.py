@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import ProtectedError, Q
+from django.db.models import Count, ProtectedError, Q
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
@@ -458,6 +458,23 @@ class RegionFilter(admin.SimpleListFilter):
             return queryset.filter(**{f"{self.county_field}__in": regions_under(request, self.value())})
         return queryset
 
+    def under(self, code):
+        """The rows under the region of this code, as a condition through the joins."""
+        field = self.county_field
+        return (
+            Q(**{f"{field}__code": code})
+            | Q(**{f"{field}__parent__code": code})
+            | Q(**{f"{field}__parent__parent__code": code})
+        )
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        # The counts beside each region ("显示计数"): one aggregate with a condition per region offered,
+        # where SimpleListFilter's would run queryset() for each — a query per region here.
+        return {
+            f"{index}__c": Count(pk_attname, filter=self.under(code))
+            for index, (code, _) in enumerate(self.lookup_choices)
+        }
+
 
 class ProvinceFilter(RegionFilter):
     """The provinces, for a user whose scope is the whole country, when there are several."""
@@ -540,6 +557,9 @@ class CountyFilter(RegionFilter):
         if self.value():
             return queryset.filter(**{f"{self.county_field}__code": self.value()})
         return queryset
+
+    def under(self, code):
+        return Q(**{f"{self.county_field}__code": code})
 
 
 class RegionProvinceFilter(ProvinceFilter):

@@ -211,3 +211,32 @@ def test_a_clerks_count_is_of_their_county_only(client, country, make_user):
     for query in ({}, {"province": "910000"}, {"county": "910101"}):
         changelist = client.get(PARCELS, query).context["cl"]
         assert changelist.result_count == len(changelist.result_list) == (1 if not query else 0)
+
+
+def test_the_counts_beside_each_region_are_exact_and_cost_no_query_per_region(admin_client, country):
+    def shown():
+        found = filters(admin_client.get(PARCELS, {"_facets": "True", "province": "910000"}))
+        return {display for name in ("province", "city", "county") for display in found[name][1]}
+
+    with CaptureQueriesContext(connection) as before:
+        displays = shown()
+    # 甲省 holds three parcels (东一县, 东二县, 西一县), 乙省 one; in 甲省, 东市 two and 西市 one.
+    assert {
+        "甲省 (3)",
+        "乙省 (1)",
+        "东市 (2)",
+        "西市 (1)",
+        "东一县 (1)",
+        "东二县 (1)",
+        "西一县 (1)",
+    } <= displays
+    # Another province with a city and two counties: the page asks the database no more.
+    third = RegionFactory(code="930000", name="丙省", level=RegionLevel.PROVINCE)
+    city = RegionFactory(code="930100", name="南市", level=RegionLevel.CITY, parent=third)
+    for code in ("930101", "930102"):
+        ParcelFactory(
+            county=RegionFactory(code=code, level=RegionLevel.COUNTY, parent=city), code=f"P-{code}"
+        )
+    with CaptureQueriesContext(connection) as after:
+        assert "丙省 (2)" in shown()
+    assert len(after) == len(before)
