@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef
 from django.utils.html import format_html
 
 from landtrack.admin_base import (
@@ -9,7 +9,6 @@ from landtrack.admin_base import (
     CountyFilter,
     LandTrackAdmin,
     ScopedInlineMixin,
-    regions_under,
 )
 from landtrack.numbers import format_area
 from leadership.choices import RegionLevel
@@ -20,9 +19,10 @@ from . import services
 from .admin_boundary import BoundaryAdminMixin
 from .admin_ledger import LedgerAdminMixin
 from .admin_rules import RulesAdminMixin
-from .choices import DisposalMethod, ParcelStatus
+from .choices import DisposalMethod, ParcelKind, ParcelStatus
 from .forms import DisposalInlineFormSet, ParcelForm
-from .models import Disposal, Parcel, ParcelCount, ProgressNote
+from .models import Disposal, Parcel, ProgressNote
+from .rollup import parcel_counts
 
 
 class TownFilter(admin.SimpleListFilter):
@@ -110,29 +110,26 @@ class ProgressNoteInline(ScopedInlineMixin, admin.TabularInline):
 
 # The changelist's parameters that leave its parcels countable from ParcelCount (parcels.rollup): the region
 # filters, the kind, the page and the ordering.
-COUNTED_PARAMETERS = {"province", "city", "county", "kind__exact", "p", "o"}
+COUNTED_PARAMETERS = {region.parameter_name for region in COUNTY_FILTERS} | {"kind__exact", "p", "o"}
 
 
 def counted_total(request):
-    """How many parcels the changelist lists, from the per-county counts when only the user's scope, the
-    regions and the kind filter them (a sum over some thousands of rows, not COUNT(*) over the million
-    parcels); None when anything else does."""
+    """How many parcels the changelist lists, from the per-county counts (:func:`parcels.rollup.parcel_counts`)
+    when only the user's scope, the region filters and a kind filter them: a sum over some thousands of
+    rows, not COUNT(*) over the million parcels. None when anything else does."""
     if set(request.GET) - COUNTED_PARAMETERS or any(len(values) > 1 for _, values in request.GET.lists()):
         return None
+    kind = request.GET.get("kind__exact")
+    if kind is not None and kind not in ParcelKind.values:
+        return None  # lists nothing: counted by the rows themselves, as it is
     counties = scope_counties(request.user)
-    if any(request.GET.get(name) for name in ("province", "city", "county")):
+    chosen = [(region, request.GET.get(region.parameter_name)) for region in COUNTY_FILTERS]
+    chosen = [(region, code) for region, code in chosen if code]
+    if chosen:
         counties = Region.objects.counties() if counties is None else counties
-        for name in ("province", "city"):
-            if request.GET.get(name):
-                counties = counties.filter(pk__in=regions_under(request, request.GET[name]))
-        if request.GET.get("county"):
-            counties = counties.filter(code=request.GET["county"])
-    rows = ParcelCount.objects.all()
-    if counties is not None:
-        rows = rows.filter(county__in=counties.values("pk"))
-    if "kind__exact" in request.GET:
-        rows = rows.filter(kind=request.GET["kind__exact"])
-    return rows.aggregate(total=Sum("parcels"))["total"] or 0
+        for region, code in chosen:  # the filters' own rule, applied to the counties
+            counties = region.narrow(request, counties, code, field="")
+    return parcel_counts(None if counties is None else counties.values("pk"), kind)
 
 
 @admin.register(Parcel)

@@ -197,7 +197,9 @@ def test_the_parcel_lists_count_comes_from_the_counts_table_and_is_exact(admin_c
     assert counts == [], counts  # the parcels were not counted, the counts table was summed
 
 
-@pytest.mark.parametrize("query", [{"q": "P-91"}, {"town": "141026101"}, {"status": "pending"}, {"all": ""}])
+@pytest.mark.parametrize(
+    "query", [{"q": "P-91"}, {"town": "141026101"}, {"status": "pending"}, {"all": ""}, {"kind__exact": "x"}]
+)
 def test_other_filters_count_the_parcels_themselves(admin_client, country, query):
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.get(PARCELS, query)
