@@ -489,6 +489,9 @@ class Disposal(ValidatedModel):
             # The disposals of a few days, for every county at once (parcels.rollup): index-only on PostgreSQL.
             # Key columns rather than INCLUDE, which SQLite does not have.
             models.Index(fields=["date", "county", "kind", "area_mu"], name="disposal_date"),
+            # One county's disposals of a period (its dashboard, its report): through the index above,
+            # PostgreSQL walked the whole period of every county (23 ms of a county page; 0.6 with this).
+            models.Index(fields=["county", "date"], name="disposal_county_date"),
         ]
         constraints = [
             models.CheckConstraint(
