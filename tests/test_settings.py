@@ -63,3 +63,50 @@ def test_language_and_time_zone(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.SESSION_COOKIE_HTTPONLY is True
+
+
+def database_options(**env):
+    """settings.DATABASES['default']['OPTIONS'] in a fresh process with DATABASE_URL on PostgreSQL and ``env``."""
+    code = "from django.conf import settings; print(repr(settings.DATABASES['default'].get('OPTIONS', {})))"
+    environment = {key: value for key, value in os.environ.items() if key != "LANDTRACK_PG_RANDOM_PAGE_COST"}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+            f"'landtrack.settings'); django.setup(); {code}",
+        ],
+        cwd=ROOT,
+        env={
+            **environment,
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/landtrack?sslmode=prefer",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_postgresql_prices_index_lookups_for_ssd_unless_told_otherwise():
+    # the URL's own options are kept beside it
+    assert database_options().stdout.strip() == "{'sslmode': 'prefer', 'options': '-c random_page_cost=1.1'}"
+    assert "random_page_cost=4" in database_options(LANDTRACK_PG_RANDOM_PAGE_COST="4").stdout
+    # empty: the server's own value
+    assert database_options(LANDTRACK_PG_RANDOM_PAGE_COST="").stdout.strip() == "{'sslmode': 'prefer'}"
+    for bad in ("cheap", "0", "-1", "1.1; DROP TABLE x", "nan"):
+        result = database_options(LANDTRACK_PG_RANDOM_PAGE_COST=bad)
+        assert result.returncode != 0
+        assert "LANDTRACK_PG_RANDOM_PAGE_COST must be a number above 0 and at most 1000" in result.stderr
+
+
+def test_the_connection_runs_with_it(db):
+    from django.db import connection
+
+    configured = os.environ.get("LANDTRACK_PG_RANDOM_PAGE_COST", "1.1")
+    if connection.vendor == "postgresql" and configured:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            assert cursor.fetchone()[0] == configured
+    else:  # SQLite has no such setting (nor PostgreSQL when told to keep the server's): none is passed
+        assert "options" not in connection.settings_dict["OPTIONS"]
