@@ -6,9 +6,9 @@
 
 Every figure is measured in one run on the same database: the REST progress report for every county
 against the bare SQL aggregate of the same figures over the raw parcel and disposal tables (the naive
-limit), the parcel list's first and a deep page against a full COUNT(*), the admin's parcel list, a county
-dashboard, and, from ``bench/excel.py``, importing 10,000 ledger rows and exporting 100,000 with the peak
-memory. Requests go
+limit), the parcel list's first and a deep page against a full COUNT(*), the admin's parcel list (the
+country's and a county clerk's), a county dashboard and its progress by town and unit, and, from
+``bench/excel.py``, importing 10,000 ledger rows and exporting 100,000 with the peak memory. Requests go
 through Django's test client in this process (no network), with DEBUG off. Results and the commands that
 produced them are recorded in docs/PERFORMANCE.md.
 """
@@ -36,7 +36,7 @@ from django.utils import timezone  # noqa: E402
 
 from landtrack.workers import prepare_collector  # noqa: E402
 from leadership.choices import Role  # noqa: E402
-from leadership.models import User  # noqa: E402
+from leadership.models import Region, User  # noqa: E402
 from parcels.models import Disposal, Parcel  # noqa: E402
 from tasks.api.progress import forget_rows  # noqa: E402
 from tasks.catalog import forget  # noqa: E402
@@ -72,6 +72,15 @@ def measure(function, repeat):
 def bench_user():
     user, _ = User.objects.get_or_create(
         username="bench_admin", defaults={"role": Role.ADMIN, "is_staff": True, "is_superuser": True}
+    )
+    return user
+
+
+def county_clerk(code):
+    """A clerk (经办人员) of the county with this code: the admin as county staff see it."""
+    user, _ = User.objects.update_or_create(
+        username="bench_clerk",
+        defaults={"role": Role.COUNTY_CLERK, "is_staff": True, "region": Region.objects.get(code=code)},
     )
     return user
 
@@ -251,8 +260,15 @@ def main():
     county = CountyTask.objects.filter(year=year).order_by("county__code").values_list("county__code", flat=True)
     county = county[len(county) // 2] if len(county) else None
     if county:
+        clerk = client_for(county_clerk(county))
+        clerk_list = measure(get_ok(clerk, "/admin/parcels/parcel/"), args.repeat)
+        row(f"GET /admin/parcels/parcel/ first page (50), a clerk of {county}", clerk_list)
         dashboard = measure(get_ok(client, f"/dashboard/{county}/?year={year}&as_of={as_of}"), args.repeat)
         row(f"GET /dashboard/{county}/ (one county's page)", dashboard)
+        county_progress = measure(
+            get_ok(client, f"/api/v1/progress/{county}/?year={year}&as_of={as_of}"), args.repeat
+        )
+        row(f"GET /api/v1/progress/{county}/ (one county, by town and unit)", county_progress)
         overview = measure(get_ok(client, f"/dashboard/?year={year}&as_of={as_of}"), args.repeat)
         row("GET /dashboard/ (every county)", overview)
 
