@@ -116,10 +116,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL prices an index lookup at 4 sequential page reads (random_page_cost), a spinning disk's
-    # ratio: at national size it then hashed all 22,553 regions and 11,400 units to name a county's 50
-    # parcels (the admin's list: 7.6 ms of its statement, 3.2 at 1.1). 1.1 is the usual value where the
-    # database sits on SSD or in memory; set per connection, so no server setting is needed. Empty: the
-    # server's own value.
+    # ratio: at national size it then hashed all 22,553 regions and 11,400 units to name a county's
+    # parcels' towns and units (the admin's list: 7.6 ms of its statement, 3.2 at 1.1; a county page's
+    # breakdown by town and unit: 9.7 ms, 1.5 at 1.1). 1.1 is the usual value where the database sits on
+    # SSD or in memory; set per connection, so no server setting is needed. Empty: the server's own value.
     _page_cost = os.environ.get("LANDTRACK_PG_RANDOM_PAGE_COST", "1.1").strip()
     if _page_cost:
         try:

@@ -30,7 +30,6 @@ from django.db.models.functions import Cast, Concat
 
 from landtrack.queries import compiled_rows
 from landtrack.validation import ZERO, exact_area
-from leadership.models import Region, Unit
 from leadership.scope import visible_region_ids
 from parcels.models import Disposal, Parcel
 from parcels.rollup import disposed_by_county_kind
@@ -570,18 +569,19 @@ WINDOWS_PER_QUERY = 500
 def _add_breakdowns(results, as_of):
     """Per town (or zone) and per responsible unit of each task's county: parcels, area, completed."""
     county_ids = {progress.task.county_id for progress in results}
-    # Grouped by ids, then the towns and units seen named by id: with their names joined, PostgreSQL
-    # hashed every town and unit of the country (22,553 regions, 11,400 units) for one county's few
-    # hundred parcels (9.7 of its 10 ms; docs/PERFORMANCE.md step 15).
-    parcel_rows = list(
+    parcel_rows = (
         Parcel.objects.filter(county_id__in=county_ids)
         .order_by()
-        .values("county_id", "kind", "town_id", "responsible_unit_id")
+        .values(
+            "county_id",
+            "kind",
+            "town_id",
+            "town__code",
+            "town__name",
+            "responsible_unit_id",
+            "responsible_unit__name",
+        )
         .annotate(parcels=Count("id"), area=Sum("area_mu"))
-    )
-    town_names, unit_names = _names(
-        {row["town_id"] for row in parcel_rows} - {None},
-        {row["responsible_unit_id"] for row in parcel_rows} - {None},
     )
     # One column per distinct window, not per task: the tasks of a year mostly share theirs, and a
     # statement has at most 1,664 columns on PostgreSQL (the country has 2,850 tasks a year).
@@ -610,17 +610,18 @@ def _add_breakdowns(results, as_of):
         for row in rows_of[task.county_id]:
             if row["kind"] not in kinds:
                 continue
-            town = towns.get(row["town_id"])
-            if town is None:
-                code, name = town_names.get(row["town_id"], (None, None))
-                town = towns[row["town_id"]] = Breakdown(code=code, name=name or "未填乡镇（园区）")
-            unit = units.get(row["responsible_unit_id"])
-            if unit is None:
-                unit = units[row["responsible_unit_id"]] = Breakdown(
+            town = towns.setdefault(
+                row["town_id"],
+                Breakdown(code=row["town__code"], name=row["town__name"] or "未填乡镇（园区）"),
+            )
+            unit = units.setdefault(
+                row["responsible_unit_id"],
+                Breakdown(
                     code=None,
-                    name=unit_names.get(row["responsible_unit_id"]) or "未填责任单位",
+                    name=row["responsible_unit__name"] or "未填责任单位",
                     id=row["responsible_unit_id"],
-                )
+                ),
+            )
             key = (task.county_id, row["kind"], row["town_id"], row["responsible_unit_id"])
             done = disposal_sums.get((*key, window_of.get(task.pk)), ZERO)
             for entry in (town, unit):
@@ -629,20 +630,6 @@ def _add_breakdowns(results, as_of):
                 entry.completed_area_mu += done
         progress.towns = sorted(towns.values(), key=lambda entry: (entry.code is None, entry.code or ""))
         progress.units = sorted(units.values(), key=lambda entry: (entry.id is None, entry.name))
-
-
-def _names(town_ids, unit_ids):
-    """The towns' (code, name) and the units' names by id, in one statement (none when there are none)."""
-    towns = Region.objects.filter(pk__in=town_ids).order_by().values_list(Value("town"), "pk", "code", "name")
-    units = Unit.objects.filter(pk__in=unit_ids).order_by().values_list(Value("unit"), "pk", Value(""), "name")
-    town_names, unit_names = {}, {}
-    # A part with no ids is left out of the UNION; with neither, Django runs nothing.
-    for what, pk, code, name in towns.union(units, all=True):
-        if what == "town":
-            town_names[pk] = (code, name)
-        else:
-            unit_names[pk] = name
-    return town_names, unit_names
 
 
 def category_totals(results):

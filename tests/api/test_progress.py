@@ -210,8 +210,8 @@ def test_the_progress_endpoint_query_count_is_pinned(as_role, django_assert_num_
     # … the year's tasks now held by the process: the stamp says they are unchanged
     with django_assert_num_queries(4):
         client.get("/api/v1/progress/", {"as_of": "2022-09-05"})
-    # … and the county, the towns' parcels, the towns and units they name, and their disposals
-    with django_assert_num_queries(8):
+    # … and the county, the towns' parcels and their disposals
+    with django_assert_num_queries(7):
         client.get("/api/v1/progress/141029/", {"as_of": "2022-09-05"})
 
 

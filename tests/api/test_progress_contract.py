@@ -734,10 +734,10 @@ def test_the_query_count_does_not_grow_with_counties(scenario):
     # … and once the year's tasks are held by the process (the catalog stamp unchanged): fewer, still equal
     warm_one = queries(city, "/api/v1/progress/", {"as_of": "2023-07-01", "county": "141002"}, cold=False)
     assert warm_one == queries(city, "/api/v1/progress/", {"as_of": "2023-07-01"}, cold=False) < one
-    # The county endpoint: its towns and units are named in one statement, whatever their number (a
-    # county whose parcels name none skips it).
+    # The county endpoint: a county of 3 towns costs what one without towns does, and the same again
+    # with more towns, units and parcels.
     with_towns = queries(city, "/api/v1/progress/141026/", {"as_of": "2023-07-01"})
-    assert with_towns == queries(city, "/api/v1/progress/141021/", {"as_of": "2023-07-01"}) + 1
+    assert with_towns == queries(city, "/api/v1/progress/141021/", {"as_of": "2023-07-01"})
     anze = Region.objects.get(code="141026")
     for number in range(3):
         town = RegionFactory(code=f"14102620{number}", name=f"新镇{number}", level="town", parent=anze)

@@ -162,9 +162,8 @@ def test_dashboard_query_counts_do_not_grow_with_counties(
     # … again, each year's tasks now held by the process: the stamps say they are unchanged
     with django_assert_num_queries(17):
         assert len(client.get("/dashboard/", {"year": 2023}).context["rows"]) == 1 + extra_counties
-    # … and on a county page: the county, the town/unit breakdown (parcels and disposals by town and
-    # unit, and the towns and units they name: 3) and the pending parcels
-    with django_assert_num_queries(12):
+    # … and on a county page: the county, the town/unit breakdown (2) and the pending parcels
+    with django_assert_num_queries(11):
         client.get("/dashboard/141026/", {"year": 2023})
 
 

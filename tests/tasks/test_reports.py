@@ -340,12 +340,11 @@ def test_the_report_costs_the_same_queries_however_many_parcels(
     client = api(city_linfen)
     forget()
     # the city's counties, the catalog stamp, tasks, milestones; the disposed area (the year totals: a
-    # month's last day cuts no month); the town breakdown (parcels, the towns and units they name,
-    # disposals)
-    with django_assert_num_queries(8):
+    # month's last day cuts no month); the town breakdown (parcels, disposals)
+    with django_assert_num_queries(7):
         workbook_of(client.get(MONTHLY, {"year": 2022, "month": 9}))
     # … the year's tasks now held by the process (the stamp says they are unchanged)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         workbook_of(client.get(MONTHLY, {"year": 2022, "month": 9}))
 
 
