@@ -21,8 +21,8 @@ from .admin_ledger import LedgerAdminMixin
 from .admin_rules import RulesAdminMixin
 from .choices import DisposalMethod, ParcelKind, ParcelStatus
 from .forms import DisposalInlineFormSet, ParcelForm
-from .models import Disposal, Parcel, ProgressNote
-from .rollup import parcel_counts
+from .models import Disposal, Parcel, ParcelCount, ProgressNote
+from .paging import CountedPaginator
 
 
 class TownFilter(admin.SimpleListFilter):
@@ -113,10 +113,10 @@ class ProgressNoteInline(ScopedInlineMixin, admin.TabularInline):
 COUNTED_PARAMETERS = {region.parameter_name for region in COUNTY_FILTERS} | {"kind__exact", "p", "o"}
 
 
-def counted_total(request):
-    """How many parcels the changelist lists, from the per-county counts (:func:`parcels.rollup.parcel_counts`)
-    when only the user's scope, the region filters and a kind filter them: a sum over some thousands of
-    rows, not COUNT(*) over the million parcels. None when anything else does."""
+def counted_rows(request):
+    """The ``ParcelCount`` rows that count the changelist's parcels when only the user's scope, the region
+    filters and a kind filter them: a sum over some thousands of rows, not COUNT(*) over the million
+    parcels, and the counties a page holds (:mod:`parcels.paging`). None when anything else does."""
     if set(request.GET) - COUNTED_PARAMETERS or any(len(values) > 1 for _, values in request.GET.lists()):
         return None
     kind = request.GET.get("kind__exact")
@@ -129,7 +129,12 @@ def counted_total(request):
         counties = Region.objects.counties() if counties is None else counties
         for region, code in chosen:  # the filters' own rule, applied to the counties
             counties = region.narrow(request, counties, code, field="")
-    return parcel_counts(None if counties is None else counties.values("pk"), kind)
+    rows = ParcelCount.objects.all()
+    if counties is not None:
+        rows = rows.filter(county_id__in=counties.values("pk"))
+    if kind:
+        rows = rows.filter(kind=kind)
+    return rows
 
 
 @admin.register(Parcel)
@@ -229,10 +234,14 @@ class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTra
         js = ("parcels/parcel_form.js",)
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        counts = counted_rows(request)
+        if counts is not None and queryset.query.order_by[:1] == ("county__code",):
+            # The list's own order (by county, then code): each page reads only the counties it holds.
+            return CountedPaginator(queryset, per_page, counts, orphans, allow_empty_first_page)
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
-        total = counted_total(request)
-        if total is not None:
-            paginator.count = total  # a cached_property: set here, the paginator never counts
+        if counts is not None:
+            # Sorted by a column: counted all the same (a cached_property: set here, the paginator never counts).
+            paginator.count = CountedPaginator(queryset, per_page, counts).count
         return paginator
 
     @admin.display(description="面积（亩）", ordering="area_mu")

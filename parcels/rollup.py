@@ -43,7 +43,6 @@ __all__ = [
     "parcel_counts_refresh",
     "window_pieces",
     "disposed_by_county_kind",
-    "parcel_counts",
     "rollup_rebuild",
     "rollup_drift",
 ]
@@ -248,16 +247,6 @@ def disposed_by_county_kind(windows, county_ids=None, today=None):
                     values[index] += area if sign > 0 else -area
 
     return result
-
-
-def parcel_counts(county_ids=None, kind=None):
-    """How many parcels the ledger holds, from the counts table: all, or of some counties and one kind."""
-    rows = ParcelCount.objects.all()
-    if county_ids is not None:
-        rows = rows.filter(county_id__in=county_ids)
-    if kind:
-        rows = rows.filter(kind=kind)
-    return rows.aggregate(total=Sum("parcels"))["total"] or 0
 
 
 # -- keeping the rows ----------------------------------------------------------------------------------------
