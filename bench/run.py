@@ -7,7 +7,7 @@
 Every figure is measured in one run on the same database: the REST progress report for every county
 against the bare SQL aggregate of the same figures over the raw parcel and disposal tables (the naive
 limit), the parcel list's first and a deep page against a full COUNT(*), the admin's parcel list (the
-country's and a county clerk's), a county dashboard and its progress by town and unit, and, from
+country's, a city bureau's and a county clerk's), a county dashboard and its progress by town and unit, and, from
 ``bench/excel.py``, importing 10,000 ledger rows and exporting 100,000 with the peak memory. Requests go
 through Django's test client in this process (no network), with DEBUG off. Results and the commands that
 produced them are recorded in docs/PERFORMANCE.md.
@@ -81,6 +81,15 @@ def county_clerk(code):
     user, _ = User.objects.update_or_create(
         username="bench_clerk",
         defaults={"role": Role.COUNTY_CLERK, "is_staff": True, "region": Region.objects.get(code=code)},
+    )
+    return user
+
+
+def city_bureau(code):
+    """An account of the city bureau (市局) with this code: the admin as a city sees it."""
+    user, _ = User.objects.update_or_create(
+        username="bench_city",
+        defaults={"role": Role.CITY_BUREAU, "is_staff": True, "region": Region.objects.get(code=code)},
     )
     return user
 
@@ -260,6 +269,10 @@ def main():
     county = CountyTask.objects.filter(year=year).order_by("county__code").values_list("county__code", flat=True)
     county = county[len(county) // 2] if len(county) else None
     if county:
+        city = Region.objects.get(code=county).parent
+        city_client = client_for(city_bureau(city.code))
+        city_list = measure(get_ok(city_client, "/admin/parcels/parcel/?p=2"), args.repeat)
+        row(f"GET /admin/parcels/parcel/ second page (50), the city bureau of {city.code}", city_list)
         clerk = client_for(county_clerk(county))
         clerk_list = measure(get_ok(clerk, "/admin/parcels/parcel/"), args.repeat)
         row(f"GET /admin/parcels/parcel/ first page (50), a clerk of {county}", clerk_list)
