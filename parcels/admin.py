@@ -22,7 +22,7 @@ from .admin_rules import RulesAdminMixin
 from .choices import DisposalMethod, ParcelKind, ParcelStatus
 from .forms import DisposalInlineFormSet, ParcelForm
 from .models import Disposal, Parcel, ParcelCount, ProgressNote
-from .paging import CountedPaginator
+from .paging import CountedPaginator, counted
 
 
 class TownFilter(admin.SimpleListFilter):
@@ -241,7 +241,7 @@ class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTra
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
         if counts is not None:
             # Sorted by a column: counted all the same (a cached_property: set here, the paginator never counts).
-            paginator.count = CountedPaginator(queryset, per_page, counts).count
+            paginator.count = counted(counts)
         return paginator
 
     @admin.display(description="面积（亩）", ordering="area_mu")

@@ -89,6 +89,11 @@ class CountedPaginator(Paginator):
         return self._get_page(rows.filter(pk__in=chosen), number, self)
 
 
+def counted(counts):
+    """How many parcels these ``ParcelCount`` rows count, in one sum (a list paged by Django)."""
+    return counts.aggregate(total=Sum("parcels"))["total"] or 0
+
+
 def county_codes():
     """Every county's code by id, held by the process while the catalog is unchanged (tasks.catalog)."""
     return held(
