@@ -52,3 +52,28 @@ def record_random_disposals(rng, parcel, *, most, first_day, days, largest):
             area_mu=Decimal(rng.randrange(1, largest)) / 100,
             date=first_day + datetime.timedelta(days=rng.randrange(0, days)),
         )
+
+
+# three_county_ledger's parcels in the lists' order, worked out by hand: by county code (曲沃 141021, 安泽
+# 141026, 乡宁 141029), then parcel code.
+THREE_COUNTIES_IN_ORDER = [
+    "Q00", "Q01", "Q02", "Q03", "Q04",
+    "A00", "A01", "A02", "A03", "A04", "A05", "A06", "AI0", "AI1", "AI2",
+    "X00", "X01", "X02", "X03",
+]  # fmt: skip
+
+
+def three_county_ledger(regions):
+    """安泽 7 + 3 idle, 乡宁 4, 曲沃 5 parcels, coded so that their order is plain to read: small pages of
+    the parcel lists cut through every county (parcels.paging)."""
+    from tests.factories import IdleParcelFactory, ParcelFactory
+
+    for number in range(7):
+        ParcelFactory(county=regions["141026"], code=f"A{number:02d}")
+    for number in range(3):
+        IdleParcelFactory(county=regions["141026"], code=f"AI{number}")
+    for number in range(4):
+        ParcelFactory(county=regions["141029"], code=f"X{number:02d}")
+    for number in range(5):
+        ParcelFactory(county=regions["141021"], code=f"Q{number:02d}")
+    return regions

@@ -9,7 +9,8 @@ from django.urls import reverse
 from leadership.choices import RegionLevel, Role
 from parcels import admin as parcel_admin
 from parcels.paging import CountedPaginator
-from tests.factories import IdleParcelFactory, ParcelFactory, RegionFactory
+from tests.factories import ParcelFactory, RegionFactory
+from tests.helpers import THREE_COUNTIES_IN_ORDER, three_county_ledger
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +21,7 @@ PARCELS = reverse("admin:parcels_parcel_changelist")
 def ledger(regions, monkeypatch):
     """安泽 7 + 3 idle, 乡宁 4, 曲沃 5, and 东一县 of another city 2: pages of 4 cut through every county."""
     monkeypatch.setattr(parcel_admin.ParcelAdmin, "list_per_page", 4)
-    for number in range(7):
-        ParcelFactory(county=regions["141026"], code=f"A{number:02d}")
-    for number in range(3):
-        IdleParcelFactory(county=regions["141026"], code=f"AI{number}")
-    for number in range(4):
-        ParcelFactory(county=regions["141029"], code=f"X{number:02d}")
-    for number in range(5):
-        ParcelFactory(county=regions["141021"], code=f"Q{number:02d}")
+    three_county_ledger(regions)
     east = RegionFactory(code="910100", name="东市", level=RegionLevel.CITY)
     other = RegionFactory(code="910101", name="东一县", level=RegionLevel.COUNTY, parent=east)
     for number in range(2):
@@ -88,14 +82,8 @@ def test_pages_by_county_are_djangos_pages(client, ledger, make_user, spy, monke
 def test_the_admins_pages_in_order_worked_by_hand(client, ledger, superuser):
     client.force_login(superuser)
     count, listed = pages(client)
-    # By county code (曲沃 141021, 安泽 141026, 乡宁 141029, 东一县 910101), then parcel code.
     assert count == 21
-    assert [code for _, code in listed] == [
-        "Q00", "Q01", "Q02", "Q03", "Q04",
-        "A00", "A01", "A02", "A03", "A04", "A05", "A06", "AI0", "AI1", "AI2",
-        "X00", "X01", "X02", "X03",
-        "E00", "E01",
-    ]  # fmt: skip
+    assert [code for _, code in listed] == [*THREE_COUNTIES_IN_ORDER, "E00", "E01"]  # 东一县 910101 last
     changelist = client.get(PARCELS, {"p": 5}).context["cl"]
     assert [parcel.code for parcel in changelist.result_list] == ["X01", "X02", "X03", "E00"]
     assert client.get(PARCELS, {"p": 7}).status_code == 302  # past the last page: Django's ?e=1

@@ -5,23 +5,15 @@ from rest_framework.test import APIClient
 
 from leadership.choices import Role
 from parcels.api.pagination import ParcelPagination
-from tests.factories import IdleParcelFactory, ParcelFactory, UserFactory
+from tests.factories import UserFactory
+from tests.helpers import THREE_COUNTIES_IN_ORDER, three_county_ledger
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def ledger(regions):
-    # 安泽 7 + 3 idle, 乡宁 4, 曲沃 5: pages of 4 cut through every county.
-    for number in range(7):
-        ParcelFactory(county=regions["141026"], code=f"A{number:02d}")
-    for number in range(3):
-        IdleParcelFactory(county=regions["141026"], code=f"AI{number}")
-    for number in range(4):
-        ParcelFactory(county=regions["141029"], code=f"X{number:02d}")
-    for number in range(5):
-        ParcelFactory(county=regions["141021"], code=f"Q{number:02d}")
-    return regions
+    return three_county_ledger(regions)  # pages of 4 cut through every county
 
 
 def pages(client, **params):
@@ -73,13 +65,8 @@ def test_the_admins_pages_in_order_worked_by_hand(ledger):
     client = APIClient()
     client.force_authenticate(UserFactory(username="root", role=Role.ADMIN, is_superuser=True))
     count, listed = pages(client)
-    # By county code (曲沃 141021, 安泽 141026, 乡宁 141029), then parcel code.
     assert count == 19
-    assert [code for _, code in listed] == [
-        "Q00", "Q01", "Q02", "Q03", "Q04",
-        "A00", "A01", "A02", "A03", "A04", "A05", "A06", "AI0", "AI1", "AI2",
-        "X00", "X01", "X02", "X03",
-    ]
+    assert [code for _, code in listed] == THREE_COUNTIES_IN_ORDER
     third = client.get("/api/v1/parcels/", {"page_size": 4, "page": 3}).json()
     assert [row["code"] for row in third["results"]] == ["A03", "A04", "A05", "A06"]
     assert client.get("/api/v1/parcels/", {"page_size": 4, "page": 6}).status_code == 404
