@@ -76,20 +76,10 @@ def bench_user():
     return user
 
 
-def county_clerk(code):
-    """A clerk (经办人员) of the county with this code: the admin as county staff see it."""
+def staff(username, role, code):
+    """A staff account of this role for the region with this code: the admin as its users see it."""
     user, _ = User.objects.update_or_create(
-        username="bench_clerk",
-        defaults={"role": Role.COUNTY_CLERK, "is_staff": True, "region": Region.objects.get(code=code)},
-    )
-    return user
-
-
-def city_bureau(code):
-    """An account of the city bureau (市局) with this code: the admin as a city sees it."""
-    user, _ = User.objects.update_or_create(
-        username="bench_city",
-        defaults={"role": Role.CITY_BUREAU, "is_staff": True, "region": Region.objects.get(code=code)},
+        username=username, defaults={"role": role, "is_staff": True, "region": Region.objects.get(code=code)}
     )
     return user
 
@@ -270,10 +260,10 @@ def main():
     county = county[len(county) // 2] if len(county) else None
     if county:
         city = Region.objects.get(code=county).parent
-        city_client = client_for(city_bureau(city.code))
+        city_client = client_for(staff("bench_city", Role.CITY_BUREAU, city.code))
         city_list = measure(get_ok(city_client, "/admin/parcels/parcel/?p=2"), args.repeat)
         row(f"GET /admin/parcels/parcel/ second page (50), the city bureau of {city.code}", city_list)
-        clerk = client_for(county_clerk(county))
+        clerk = client_for(staff("bench_clerk", Role.COUNTY_CLERK, county))
         clerk_list = measure(get_ok(clerk, "/admin/parcels/parcel/"), args.repeat)
         row(f"GET /admin/parcels/parcel/ first page (50), a clerk of {county}", clerk_list)
         dashboard = measure(get_ok(client, f"/dashboard/{county}/?year={year}&as_of={as_of}"), args.repeat)

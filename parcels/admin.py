@@ -21,8 +21,8 @@ from .admin_ledger import LedgerAdminMixin
 from .admin_rules import RulesAdminMixin
 from .choices import DisposalMethod, ParcelKind, ParcelStatus
 from .forms import DisposalInlineFormSet, ParcelForm
-from .models import Disposal, Parcel, ParcelCount, ProgressNote
-from .paging import CountedPaginator, counted
+from .models import Disposal, Parcel, ProgressNote
+from .paging import CountedPaginator, counted, counts_of
 
 
 class TownFilter(admin.SimpleListFilter):
@@ -129,12 +129,7 @@ def counted_rows(request):
         counties = Region.objects.counties() if counties is None else counties
         for region, code in chosen:  # the filters' own rule, applied to the counties
             counties = region.narrow(request, counties, code, field="")
-    rows = ParcelCount.objects.all()
-    if counties is not None:
-        rows = rows.filter(county_id__in=counties.values("pk"))
-    if kind:
-        rows = rows.filter(kind=kind)
-    return rows
+    return counts_of(counties, kind)
 
 
 @admin.register(Parcel)

@@ -26,6 +26,8 @@ from leadership.choices import RegionLevel
 from leadership.models import Region
 from tasks.catalog import held
 
+from .models import ParcelCount
+
 
 class CountedPaginator(Paginator):
     """A paginator over a parcel queryset ordered by county code first, whose count and pages come from
@@ -87,6 +89,17 @@ class CountedPaginator(Paginator):
         rows = self.object_list.filter(county_id__in=counties)
         chosen = rows.values("pk")[bottom - before : top - before]
         return self._get_page(rows.filter(pk__in=chosen), number, self)
+
+
+def counts_of(counties=None, kind=None):
+    """The ``ParcelCount`` rows that count the parcels of these counties (a queryset of regions; None:
+    every region) and of this kind (None or "": both)."""
+    rows = ParcelCount.objects.all()
+    if counties is not None:
+        rows = rows.filter(county_id__in=counties.values("pk"))
+    if kind:
+        rows = rows.filter(kind=kind)
+    return rows
 
 
 def counted(counts):

@@ -5,10 +5,10 @@ over the filtered rows only.
 """
 
 from landtrack.api.pagination import Pagination
+from leadership.models import Region
 from leadership.scope import scope_counties
 
-from ..models import ParcelCount
-from ..paging import CountedPaginator
+from ..paging import CountedPaginator, counts_of
 
 # Query parameters that leave the rows countable from ParcelCount.
 COUNTED_PARAMETERS = {"county", "kind", "as_of", "page", "page_size", "format"}
@@ -33,12 +33,9 @@ class ParcelPagination(Pagination):
         ordering = [str(term) for term in queryset.query.order_by]
         if ordering != ["county__code", "code"]:
             return None
-        rows = ParcelCount.objects.all()
         counties = scope_counties(request.user)
-        if counties is not None:
-            rows = rows.filter(county__in=counties.values("pk"))
         if request.query_params.get("county"):
-            rows = rows.filter(county__code=request.query_params["county"])
-        if request.query_params.get("kind"):
-            rows = rows.filter(kind=request.query_params["kind"])
-        return rows
+            counties = (Region.objects.all() if counties is None else counties).filter(
+                code=request.query_params["county"]
+            )
+        return counts_of(counties, request.query_params.get("kind"))
