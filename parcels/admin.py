@@ -21,7 +21,7 @@ from .admin_ledger import LedgerAdminMixin
 from .admin_rules import RulesAdminMixin
 from .choices import DisposalMethod, ParcelKind, ParcelStatus
 from .forms import DisposalInlineFormSet, ParcelForm
-from .models import Disposal, Parcel, ProgressNote
+from .models import SEARCH_FIELDS, Disposal, Parcel, ProgressNote
 from .paging import CountedPaginator, counted, counts_of
 
 
@@ -164,16 +164,7 @@ class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTra
         "planned_method",
         DisposalMethodFilter,
     )
-    search_fields = (
-        "code",
-        "name",
-        "approval_number",
-        "supervision_number",
-        "land_user",
-        "contract_number",
-        "batch_name",
-        "location",
-    )
+    search_fields = SEARCH_FIELDS
     search_help_text = (
         "按地块编号、项目名称、批准文号、电子监管号、土地使用权人、合同编号、批次名称或坐落搜索"
     )

@@ -38,7 +38,21 @@ from .choices import (
     UnsuppliedReason,
 )
 
-__all__ = ["Parcel", "Disposal", "ProgressNote", "SupplyRecord", "IdleProcedure"]
+__all__ = ["Parcel", "Disposal", "ProgressNote", "SupplyRecord", "IdleProcedure", "SEARCH_FIELDS"]
+
+# What the admin's and the API's parcel search look in (each word, case-insensitively, in any of them).
+# On PostgreSQL each has a trigram index on the search's own expression (migration 0009): a column added
+# here needs its index there too (tests/parcels/test_search_index.py checks the plan).
+SEARCH_FIELDS = (
+    "code",
+    "name",
+    "approval_number",
+    "supervision_number",
+    "land_user",
+    "contract_number",
+    "batch_name",
+    "location",
+)
 
 
 # Fields each kind requires, and the fields that belong to one kind only.
