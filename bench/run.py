@@ -250,6 +250,21 @@ def main():
         f"{deep[0] / full_count[0]:.2f}× the count; database {deep[2] / full_count[0]:.2f}×",
     )
 
+    absent = (Parcel.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+
+    def not_found():
+        response = client.get(f"/api/v1/parcels/{absent}/")
+        if response.status_code != 404:
+            raise SystemExit(f"/api/v1/parcels/{absent}/ answered {response.status_code}, not 404")
+
+    floor = measure(not_found, args.repeat)
+    row(
+        "GET /api/v1/parcels/<an id that does not exist>/ (404)",
+        floor,
+        f"{floor[0] / full_count[0]:.2f}× the count: what any request of the API costs (session, user, "
+        "scope, one lookup), below which no list page can go",
+    )
+
     changelist = measure(get_ok(client, "/admin/parcels/parcel/"), args.repeat)
     row(
         "GET /admin/parcels/parcel/ first page (50), all counties",
