@@ -42,11 +42,10 @@ def ledger(regions):
 def test_every_searched_column_finds_its_parcel_in_the_admin_and_the_api(
     client, clerk_anze, superuser, ledger
 ):
-    api = client
-    api.force_login(clerk_anze)
+    client.force_login(clerk_anze)
     for field, word in WORDS.items():
         for term in (word, word.swapcase(), word[1:-1]):
-            listed = api.get("/api/v1/parcels/", {"search": term}).json()["results"]
+            listed = client.get("/api/v1/parcels/", {"search": term}).json()["results"]
             assert [parcel["code"] for parcel in listed] == [ledger[field]], (field, term)
     client.force_login(superuser)
     for field, word in WORDS.items():
