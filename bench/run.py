@@ -92,10 +92,12 @@ def client_for(user):
     return client
 
 
-def get_ok(client, url):
+def get_ok(client, url, status=200):
+    """A call of ``GET url`` that stops the benchmark unless it answers ``status``."""
+
     def call():
         response = client.get(url)
-        if response.status_code != 200:
+        if response.status_code != status:
             raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
         return response
 
@@ -252,13 +254,7 @@ def main():
     )
 
     absent = (Parcel.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-
-    def not_found():
-        response = client.get(f"/api/v1/parcels/{absent}/")
-        if response.status_code != 404:
-            raise SystemExit(f"/api/v1/parcels/{absent}/ answered {response.status_code}, not 404")
-
-    floor = measure(not_found, args.repeat)
+    floor = measure(get_ok(client, f"/api/v1/parcels/{absent}/", status=404), args.repeat)
     row(
         "GET /api/v1/parcels/<an id that does not exist>/ (404)",
         floor,
