@@ -55,10 +55,11 @@ def _reminder(kind, due, as_of, county_code, county_name, title, url):
     return Reminder(kind, due, (due - as_of).days, county_code, county_name, title, url)
 
 
-def _url_of(name):
-    """``pk → reverse(name, args=[pk])``, reversed once: the URLs differ only by the id."""
-    head, _, tail = reverse(name, args=[0]).rpartition("/0/")
-    return lambda pk: f"{head}/{pk}/{tail}"
+def _url_of(name, placeholder=0):
+    """``key → reverse(name, args=[key])``, reversed once: the URLs differ only by the id, or by the county
+    code (``placeholder`` "000000"); neither needs quoting."""
+    head, _, tail = reverse(name, args=[placeholder]).rpartition(f"/{placeholder}/")
+    return lambda key: f"{head}/{key}/{tail}"
 
 
 def _order(items):
@@ -76,14 +77,16 @@ def reminders_for(user, as_of, horizon=HORIZON_DAYS):
     return _order(items)
 
 
-def reminder_panel(user, as_of, limit, horizon=HORIZON_DAYS):
+def reminder_panel(user, as_of, limit, horizon=HORIZON_DAYS, progress=None):
     """The soonest ``limit`` reminders and how many there are in all, for the dashboard's panel (a Panel).
 
     The same reminders as :func:`reminders_for`, but the parcels' (the country has tens of thousands
-    overdue) are read only as far as the panel shows, soonest first, and otherwise counted.
+    overdue) are read only as far as the panel shows, soonest first, and otherwise counted. ``progress``:
+    the TaskProgress of every task of the user's scope in the date's year as of the date, in any order,
+    when the caller has already worked it out (the dashboard's rows); otherwise it is worked out here.
     """
     until = as_of + datetime.timedelta(days=horizon)
-    items = _milestone_reminders(user, as_of, until) + _rectification_reminders(user, as_of, until)
+    items = _milestone_reminders(user, as_of, until, progress) + _rectification_reminders(user, as_of, until)
     parcel_items, parcel_count, capped = _parcel_reminders(user, as_of, until, limit=limit)
     return Panel(_order(items + parcel_items)[:limit], len(items) + parcel_count, capped)
 
@@ -98,11 +101,14 @@ class Panel:
     capped: bool
 
 
-def _milestone_reminders(user, as_of, until):
+def _milestone_reminders(user, as_of, until, progress_list=None):
+    if progress_list is None:
+        progress_list = task_progress(tasks_in_scope(user, year=as_of.year), as_of)
     items = []
-    for progress in task_progress(tasks_in_scope(user, year=as_of.year), as_of):
+    county_url = _url_of("dashboard-county", "000000")
+    for progress in progress_list:
         county = progress.task.county
-        url = reverse("dashboard-county", args=[county.code]) + f"?year={progress.task.year}"
+        url = f"{county_url(county.code)}?year={progress.task.year}"
         missed = [
             m for m in progress.milestones if m.met is False and progress.completed_area_mu < m.target_area_mu
         ]

@@ -330,3 +330,43 @@ def test_the_reminders_page_reads_a_bad_kind_or_page_as_all_and_the_nearest_page
     assert len(response.context["reminders"]) == len(
         client.get("/api/v1/reminders/", {"as_of": "2023-07-05"}).json()
     )
+
+
+def test_the_overview_panel_reuses_its_rows_figures_and_shows_what_the_panel_alone_shows(
+    signed_in, django_assert_num_queries
+):
+    from tasks.reminders import reminder_panel
+    from tasks.views import PANEL_LIMIT
+
+    _reminders_of_every_kind(("141002", "141021"))
+    client = signed_in(Role.CITY_BUREAU, "141000")
+    as_of = datetime.date(2023, 7, 5)
+    client.get("/dashboard/", {"as_of": "2023-07-05"})  # the year's tasks now held by the process
+    # Session, user, task years, the city's counties, the catalog stamp, the year totals and the days of
+    # July; the panel: no milestone figures of its own (the rows' are this year's, as of the same date:
+    # the four queries before are not run again), rectification items, planned parcels and lapsing
+    # approvals (each counted, its 12th-soonest date read, then the soonest read), idle-land procedures;
+    # the user's region (header).
+    with django_assert_num_queries(16):
+        shown = client.get("/dashboard/", {"as_of": "2023-07-05"}).context["reminders"]
+    alone = reminder_panel(client.get("/dashboard/").wsgi_request.user, as_of, PANEL_LIMIT).items
+    assert shown == alone
+    milestones = [item for item in shown if item.kind == "milestone"]
+    assert {item.county for item in milestones} == {"141002", "141021"}
+    assert {item.url for item in milestones} == {
+        "/dashboard/141002/?year=2023",
+        "/dashboard/141021/?year=2023",
+    }
+    # Another year's rows are not this year's figures: the panel works out its own (2023's) again.
+    other = client.get("/dashboard/", {"year": 2022, "as_of": "2023-07-05"}).context["reminders"]
+    assert other == alone
+
+
+def test_a_county_dashboard_url_is_made_as_reverse_makes_it():
+    from django.urls import reverse
+
+    from tasks.reminders import _url_of
+
+    url_of = _url_of("dashboard-county", "000000")
+    for code in ("141026", "000001", "950101"):
+        assert url_of(code) == reverse("dashboard-county", args=[code])
