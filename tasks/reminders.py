@@ -16,7 +16,7 @@ from landtrack.numbers import format_area, rate_2
 from parcels.models import Parcel
 from parcels.rules import flag_filter, procedure_deadlines, with_rule_facts
 
-from .choices import FINISHED_RECTIFICATION, ReminderKind
+from .choices import FINISHED_RECTIFICATION, ReminderKind, TaskCategory
 from .models import RectificationItem
 from .progress import task_progress, tasks_in_scope
 
@@ -101,17 +101,34 @@ class Panel:
     capped: bool
 
 
+def _memo(make):
+    """``make`` with its result kept per argument: what the tasks of one campaign share (milestone dates and
+    rates, category names) is written once, not once per task."""
+    kept = {}
+
+    def made(key):
+        value = kept.get(key)
+        if value is None:
+            value = kept[key] = make(key)
+        return value
+
+    return made
+
+
 def _milestone_reminders(user, as_of, until, progress_list=None):
     if progress_list is None:
         progress_list = task_progress(tasks_in_scope(user, year=as_of.year), as_of)
     items = []
     county_url = _url_of("dashboard-county", "000000")
+    day = _memo(lambda due: f"{due:%m月%d日}")
+    rate = _memo(lambda target_rate: str(rate_2(target_rate)))
+    category = _memo(lambda value: str(TaskCategory(value).label))
     for progress in progress_list:
-        county = progress.task.county
-        url = f"{county_url(county.code)}?year={progress.task.year}"
-        missed = [
-            m for m in progress.milestones if m.met is False and progress.completed_area_mu < m.target_area_mu
-        ]
+        task = progress.task
+        county = task.county
+        url = f"{county_url(county.code)}?year={task.year}"
+        done = progress.completed_area_mu
+        missed = [m for m in progress.milestones if m.met is False and done < m.target_area_mu]
         if missed:
             latest = missed[-1]
             items.append(
@@ -121,8 +138,8 @@ def _milestone_reminders(user, as_of, until, progress_list=None):
                     as_of,
                     county.code,
                     county.name,
-                    f"{county.name}{progress.task.get_category_display()}任务未达到 {latest.due:%m月%d日} 节点"
-                    f"（{rate_2(latest.target_rate)}%），还差 {format_area(latest.target_area_mu - progress.completed_area_mu)} 亩",
+                    f"{county.name}{category(task.category)}任务未达到 {day(latest.due)} 节点"
+                    f"（{rate(latest.target_rate)}%），还差 {format_area(latest.target_area_mu - done)} 亩",
                     url,
                 )
             )
@@ -135,8 +152,8 @@ def _milestone_reminders(user, as_of, until, progress_list=None):
                     as_of,
                     county.code,
                     county.name,
-                    f"{county.name}{progress.task.get_category_display()}任务 {upcoming.due:%m月%d日} 须达到 "
-                    f"{rate_2(upcoming.target_rate)}%，还需 {format_area(upcoming.remaining_area_mu)} 亩",
+                    f"{county.name}{category(task.category)}任务 {day(upcoming.due)} 须达到 "
+                    f"{rate(upcoming.target_rate)}%，还需 {format_area(upcoming.remaining_area_mu)} 亩",
                     url,
                 )
             )
