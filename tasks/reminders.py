@@ -6,6 +6,7 @@ rectification items from their deadlines, parcels from their planned dates, appr
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.db.models import F
@@ -77,16 +78,16 @@ def reminders_for(user, as_of, horizon=HORIZON_DAYS):
     return _order(items)
 
 
-def reminder_panel(user, as_of, limit, horizon=HORIZON_DAYS, progress=None):
+def reminder_panel(user, as_of, limit, horizon=HORIZON_DAYS, worked_out=None):
     """The soonest ``limit`` reminders and how many there are in all, for the dashboard's panel (a Panel).
 
     The same reminders as :func:`reminders_for`, but the parcels' (the country has tens of thousands
-    overdue) are read only as far as the panel shows, soonest first, and otherwise counted. ``progress``:
-    the TaskProgress of every task of the user's scope in the date's year as of the date, in any order,
-    when the caller has already worked it out (the dashboard's rows); otherwise it is worked out here.
+    overdue) are read only as far as the panel shows, soonest first, and otherwise counted.
+    ``worked_out``: ``(year, progress)`` as the caller has it (:func:`_milestone_reminders`).
     """
     until = as_of + datetime.timedelta(days=horizon)
-    items = _milestone_reminders(user, as_of, until, progress) + _rectification_reminders(user, as_of, until)
+    items = _milestone_reminders(user, as_of, until, worked_out)
+    items += _rectification_reminders(user, as_of, until)
     parcel_items, parcel_count, capped = _parcel_reminders(user, as_of, until, limit=limit)
     return Panel(_order(items + parcel_items)[:limit], len(items) + parcel_count, capped)
 
@@ -101,28 +102,24 @@ class Panel:
     capped: bool
 
 
-def _memo(make):
-    """``make`` with its result kept per argument: what the tasks of one campaign share (milestone dates and
-    rates, category names) is written once, not once per task."""
-    kept = {}
+def _milestone_reminders(user, as_of, until, worked_out=None):
+    """Milestone reminders of the tasks of the date's year, from their progress as of the date.
 
-    def made(key):
-        value = kept.get(key)
-        if value is None:
-            value = kept[key] = make(key)
-        return value
-
-    return made
-
-
-def _milestone_reminders(user, as_of, until, progress_list=None):
-    if progress_list is None:
-        progress_list = task_progress(tasks_in_scope(user, year=as_of.year), as_of)
+    ``worked_out``: ``(year, progress)``, the TaskProgress of every task of the user's scope in that year
+    as of the date, in any order, that the caller already has (the dashboard's rows); used when it is the
+    date's year, otherwise the progress is worked out here.
+    """
+    year = as_of.year
+    if worked_out is not None and worked_out[0] == year:
+        progress_list = worked_out[1]
+    else:
+        progress_list = task_progress(tasks_in_scope(user, year=year), as_of)
     items = []
     county_url = _url_of("dashboard-county", "000000")
-    day = _memo(lambda due: f"{due:%m月%d日}")
-    rate = _memo(lambda target_rate: str(rate_2(target_rate)))
-    category = _memo(lambda value: str(TaskCategory(value).label))
+    # What the tasks of a campaign share (milestone dates and rates, category names): written once each.
+    day = functools.cache(lambda due: f"{due:%m月%d日}")
+    rate = functools.cache(lambda target_rate: str(rate_2(target_rate)))
+    category = functools.cache(lambda value: str(TaskCategory(value).label))
     for progress in progress_list:
         task = progress.task
         county = task.county

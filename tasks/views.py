@@ -134,11 +134,8 @@ def overview(request):
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     for row in page.object_list:
         row.bar = completion_bar(row)
-    # The panel's milestone reminders are of this year's tasks as of the date: the rows', unless another
-    # year is shown.
-    panel = reminder_panel(
-        request.user, view.as_of, PANEL_LIMIT, progress=rows if view.year == view.as_of.year else None
-    )
+    # The panel's milestone reminders come from these rows when they are of the date's own year.
+    panel = reminder_panel(request.user, view.as_of, PANEL_LIMIT, worked_out=(view.year, rows))
     return render(
         request,
         "dashboard/overview.html",
