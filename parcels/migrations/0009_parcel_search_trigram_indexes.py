@@ -5,8 +5,8 @@ eight columns contains it: ``UPPER(col::text) LIKE UPPER('%word%')``. A B-tree c
 that starts with ``%``, so across the country's million parcels each search read the whole table
 (1.5–2.5 s). A ``pg_trgm`` GIN index on exactly that expression of each column answers any word of three
 characters or more, Chinese included, from the index; shorter words still read the table. Building
-them took 17 s at national size. The extension is trusted (PostgreSQL 13+): the database's owner may create it. SQLite gets nothing: a
-county's ledger is small enough to read.
+them took 17 s at national size. The extension is trusted (PostgreSQL 13+): the database's owner may
+create it. SQLite gets nothing: a county's ledger is small enough to read.
 """
 
 from django.contrib.postgres.operations import TrigramExtension
