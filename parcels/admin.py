@@ -21,7 +21,7 @@ from .admin_ledger import LedgerAdminMixin
 from .admin_rules import RulesAdminMixin
 from .choices import DisposalMethod, ParcelKind, ParcelStatus
 from .forms import DisposalInlineFormSet, ParcelForm
-from .models import SEARCH_FIELDS, Disposal, Parcel, ProgressNote
+from .models import SEARCH_LOOKUPS, Disposal, Parcel, ProgressNote
 from .paging import CountedPaginator, counted, counts_of
 
 
@@ -164,7 +164,7 @@ class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTra
         "planned_method",
         DisposalMethodFilter,
     )
-    search_fields = SEARCH_FIELDS
+    search_fields = SEARCH_LOOKUPS
     search_help_text = (
         "按地块编号、项目名称、批准文号、电子监管号、土地使用权人、合同编号、批次名称或坐落搜索"
     )

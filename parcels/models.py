@@ -9,6 +9,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from landtrack.lookups import SearchWord
 from landtrack.validation import (
     AREA_DECIMAL_PLACES,
     AREA_MAX_DIGITS,
@@ -38,7 +39,7 @@ from .choices import (
     UnsuppliedReason,
 )
 
-__all__ = ["Parcel", "Disposal", "ProgressNote", "SupplyRecord", "IdleProcedure", "SEARCH_FIELDS"]
+__all__ = ["Parcel", "Disposal", "ProgressNote", "SupplyRecord", "IdleProcedure", "SEARCH_FIELDS", "SEARCH_LOOKUPS"]
 
 # What the admin's and the API's parcel search look in (each word, case-insensitively, in any of them).
 # On PostgreSQL each has a trigram index on the search's own expression (migration 0009): a column added
@@ -53,6 +54,9 @@ SEARCH_FIELDS = (
     "batch_name",
     "location",
 )
+# The search fields as the admin and the API take them: each word with landtrack.lookups.SearchWord,
+# which skips the upper-casing a caseless word too short for a trigram does not need.
+SEARCH_LOOKUPS = tuple(f"{field}__{SearchWord.lookup_name}" for field in SEARCH_FIELDS)
 
 
 # Fields each kind requires, and the fields that belong to one kind only.
@@ -442,6 +446,10 @@ class Parcel(ValidatedModel):
                 field,
                 f"已有 {stored['first']:%Y-%m-%d} 的处置记录，{self._meta.get_field(field).verbose_name}不能晚于该日期。",
             )
+
+
+for searched in SEARCH_FIELDS:
+    Parcel._meta.get_field(searched).register_lookup(SearchWord)
 
 
 class DisposalQuerySet(ScopedQuerySet):

@@ -17,7 +17,7 @@ from leadership.models import Unit
 
 from .. import services
 from ..choices import ParcelFlag, ParcelKind, ParcelStatus
-from ..models import SEARCH_FIELDS, Disposal, Parcel
+from ..models import SEARCH_LOOKUPS, Disposal, Parcel
 from ..rules import flag_filter, with_rule_facts
 from ..selectors import parcel_history
 from .pagination import ParcelPagination
@@ -117,7 +117,7 @@ class ParcelViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelVie
     etag_prefix = "parcel"
     filterset_class = ParcelFilter
     pagination_class = ParcelPagination
-    search_fields = SEARCH_FIELDS
+    search_fields = SEARCH_LOOKUPS
     ordering_fields = ["id", "code", "area_mu", "disposed_area_mu", "updated_at"]
     ordering = ["county__code", "code"]
     lookup_value_regex = ID_PATTERN

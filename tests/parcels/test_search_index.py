@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from landtrack.lookups import caseless
 from parcels.models import SEARCH_FIELDS
 from tests.factories import IdleParcelFactory, ParcelFactory
 
@@ -76,3 +77,58 @@ def test_every_searched_column_is_read_from_its_trigram_index(client, superuser,
     for field in SEARCH_FIELDS:
         assert f"parcel_search_{field}" in plan, (field, plan)
     assert "Seq Scan on parcels_parcel" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("临平", True),
+        ("7号", True),
+        ("〔", True),
+        ("-_", True),
+        ("qk", False),
+        ("Ⅳ", False),
+        ("ß", False),
+        ("ǅ", False),
+    ],
+)
+def test_a_word_is_caseless_when_no_character_of_it_has_a_case(word, expected):
+    assert caseless(word) is expected
+
+
+@pytest.mark.parametrize("who", ["api", "admin"])
+def test_short_words_find_their_parcels_with_or_without_a_case(client, superuser, ledger, who):
+    """Two characters: too short for a trigram. A caseless word is matched as written, a word with letters
+    still whatever their case."""
+    client.force_login(superuser)
+    for term, field in (
+        ("松涛", "name"),
+        ("77", "approval_number"),
+        ("qK", "code"),
+        ("Az", "contract_number"),
+    ):
+        if who == "api":
+            found = [
+                parcel["code"]
+                for parcel in client.get("/api/v1/parcels/", {"search": term}).json()["results"]
+            ]
+        else:
+            found = [parcel.code for parcel in client.get(PARCELS, {"q": term}).context["cl"].result_list]
+        assert found == [ledger[field]], (term, found)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="Django's icontains upper-cases only on PostgreSQL; SQLite's LIKE folds ASCII itself",
+)
+@pytest.mark.parametrize("who", ["api", "admin"])
+def test_only_a_caseless_word_too_short_for_a_trigram_skips_the_upper_casing(client, superuser, ledger, who):
+    client.force_login(superuser)
+    for term, upper_cased in (("松涛", False), ("77", False), ("qK", True), ("松涛苑", True), ("Ⅳ", True)):
+        url, params = ("/api/v1/parcels/", {"search": term}) if who == "api" else (PARCELS, {"q": term})
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, params).status_code == 200
+        counts = [query["sql"] for query in captured if "COUNT(" in query["sql"] and "LIKE" in query["sql"]]
+        assert len(counts) == 1, [query["sql"] for query in captured]
+        assert counts[0].count("LIKE") == len(SEARCH_FIELDS), counts[0]
+        assert counts[0].count("UPPER(") == (2 * len(SEARCH_FIELDS) if upper_cased else 0), (term, counts[0])
