@@ -22,7 +22,7 @@ from .admin_rules import RulesAdminMixin
 from .choices import DisposalMethod, ParcelKind, ParcelStatus
 from .forms import DisposalInlineFormSet, ParcelForm
 from .models import SEARCH_LOOKUPS, Disposal, Parcel, ProgressNote
-from .paging import CountedPaginator, counted, counts_of
+from .paging import CountedPaginator, counted, counts_of, in_county_order
 
 
 class TownFilter(admin.SimpleListFilter):
@@ -221,8 +221,9 @@ class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTra
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         counts = counted_rows(request)
-        if counts is not None and queryset.query.order_by[:1] == ("county__code",):
-            # The list's own order (by county, then code): each page reads only the counties it holds.
+        if in_county_order(queryset):
+            # The list's own order (by county, then code): each page reads only the counties it holds,
+            # counted from the counts or, under any other filter or a search, per county from its rows.
             return CountedPaginator(queryset, per_page, counts, orphans, allow_empty_first_page)
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
         if counts is not None:

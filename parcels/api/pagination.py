@@ -1,14 +1,14 @@
-"""The parcel list's pages at national size: counted from ``ParcelCount`` and sliced one county at a time
-(:mod:`parcels.paging`) when the list is filtered by nothing but the caller's scope, ``county`` and
-``kind``. Any other filter, a search or another ordering takes the plain paginator, whose count is then
-over the filtered rows only.
+"""The parcel list's pages at national size, sliced one county at a time (:mod:`parcels.paging`) while the
+list is in its own order (by county): counted from ``ParcelCount`` when it is filtered by nothing but the
+caller's scope, ``county`` and ``kind``, otherwise (a status, a flag, a search …) by counting its own rows
+per county. Another ordering takes the plain paginator, whose count is then over the filtered rows only.
 """
 
 from landtrack.api.pagination import Pagination
 from leadership.models import Region
 from leadership.scope import scope_counties
 
-from ..paging import CountedPaginator, counts_of
+from ..paging import CountedPaginator, counts_of, in_county_order
 
 # Query parameters that leave the rows countable from ParcelCount.
 COUNTED_PARAMETERS = {"county", "kind", "as_of", "page", "page_size", "format"}
@@ -16,9 +16,9 @@ COUNTED_PARAMETERS = {"county", "kind", "as_of", "page", "page_size", "format"}
 
 class ParcelPagination(Pagination):
     def paginate_queryset(self, queryset, request, view=None):
-        counts = self.counted(queryset, request)
-        if counts is None:
+        if not in_county_order(queryset):
             return super().paginate_queryset(queryset, request, view)
+        counts = self.counted(queryset, request)
         self.django_paginator_class = lambda rows, size: CountedPaginator(rows, size, counts)
         try:
             return super().paginate_queryset(queryset, request, view)
@@ -26,8 +26,8 @@ class ParcelPagination(Pagination):
             del self.django_paginator_class
 
     def counted(self, queryset, request):
-        """The ``ParcelCount`` rows that count this request's parcels, or None when other filters or
-        another ordering make them not apply."""
+        """The ``ParcelCount`` rows that count this request's parcels (in county order), or None when
+        other filters or another ordering make them not apply."""
         if set(request.query_params) - COUNTED_PARAMETERS:
             return None
         ordering = [str(term) for term in queryset.query.order_by]

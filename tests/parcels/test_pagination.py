@@ -1,11 +1,15 @@
 """The parcel list's pages from the per-county counts: the same pages, in the same order, as counting."""
 
+from decimal import Decimal
+
 import pytest
 from rest_framework.test import APIClient
 
 from leadership.choices import Role
+from parcels.api import pagination
 from parcels.api.pagination import ParcelPagination
-from tests.factories import UserFactory
+from parcels.paging import CountedPaginator
+from tests.factories import DisposalFactory, UserFactory
 from tests.helpers import THREE_COUNTIES_IN_ORDER, three_county_ledger
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +34,7 @@ def pages(client, **params):
 def plain(client, monkeypatch, **params):
     """The same request through DRF's own counting paginator."""
     monkeypatch.setattr(ParcelPagination, "counted", lambda self, queryset, request: None)
+    monkeypatch.setattr(pagination, "in_county_order", lambda queryset: False)
     try:
         return pages(client, **params)
     finally:
@@ -126,3 +131,88 @@ def test_parcels_of_a_region_that_is_not_a_county_are_still_listed_in_code_order
     expected = pages(client)
     Region.objects.filter(pk=ledger["141026"].pk).update(level=RegionLevel.TOWN)
     assert pages(client) == expected
+
+
+@pytest.fixture
+def disposed(ledger):
+    """A01 and X00 disposed of, A02 and Q03 in part: 15 parcels pending, 4 a page."""
+    from parcels.models import Parcel
+
+    for code, area in (("A01", "10"), ("X00", "10"), ("A02", "4"), ("Q03", "2.5")):
+        DisposalFactory(parcel=Parcel.objects.get(code=code), area_mu=Decimal(area))
+    return ledger
+
+
+FILTERED = [
+    {"status": "pending"},
+    {"status": "partial"},
+    {"status": "disposed"},
+    {"kind": "unsupplied", "status": "pending"},
+    {"county": "141026", "status": "pending"},
+    {"flag": "approval_lapsed"},
+    {"search": "0"},
+    {"search": "A0"},
+    {"search": "无此地块"},
+]
+
+
+@pytest.fixture
+def grouped(monkeypatch):
+    """The pages read county by county from the list's own rows counted per county (no ParcelCount)."""
+    taken = []
+    original = CountedPaginator.page
+
+    def page(self, number):
+        taken.append(self.counts is None)
+        return original(self, number)
+
+    monkeypatch.setattr(CountedPaginator, "page", page)
+    return taken
+
+
+@pytest.mark.parametrize(
+    "role, region",
+    [(Role.ADMIN, None), (Role.CITY_BUREAU, "141000"), (Role.COUNTY_CLERK, "141026")],
+)
+@pytest.mark.parametrize("params", FILTERED)
+def test_filtered_pages_by_county_are_drfs_pages(disposed, grouped, monkeypatch, role, region, params):
+    client = APIClient()
+    client.force_authenticate(
+        UserFactory(username=f"u_{role}", role=role, region=disposed[region] if region else None,
+                    is_superuser=role == Role.ADMIN)
+    )
+    by_county = pages(client, **params)
+    assert grouped and all(grouped), "a filtered list must be read county by county, or this proves nothing"
+    assert by_county == plain(client, monkeypatch, **params)
+
+
+def test_the_pending_pages_worked_by_hand(disposed):
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="root", role=Role.ADMIN, is_superuser=True))
+    count, listed = pages(client, status="pending")
+    assert count == 15
+    assert [code for _, code in listed] == [
+        *("Q00", "Q01", "Q02", "Q04"),  # 曲沃 141021: Q03 in part
+        *("A00", "A03", "A04", "A05", "A06", "AI0", "AI1", "AI2"),  # 安泽 141026: A01 disposed of, A02 in part
+        *("X01", "X02", "X03"),  # 乡宁 141029: X00 disposed of
+    ]
+    assert pages(client, status="partial") == (2, [("141021", "Q03"), ("141026", "A02")])
+    assert pages(client, status="disposed") == (2, [("141026", "A01"), ("141029", "X00")])
+
+
+def test_a_deep_page_of_a_filtered_list_reads_its_rows_once_and_then_only_the_counties_it_holds(disposed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="root", role=Role.ADMIN, is_superuser=True))
+    client.get("/api/v1/parcels/", {"status": "pending", "page_size": 4, "page": 3})  # the counties' codes held
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/parcels/", {"status": "pending", "page_size": 4, "page": 3}).json()
+    assert body["count"] == 15
+    assert [row["code"] for row in body["results"]] == ["A06", "AI0", "AI1", "AI2"]
+    read = [query["sql"] for query in queries.captured_queries if 'FROM "parcels_parcel"' in query["sql"]]
+    # The filtered rows counted per county (one read of them), then the page from 安泽's rows alone.
+    assert len(read) == 2, read
+    assert "GROUP BY" in read[0] and "LIMIT" not in read[0]
+    assert f'"county_id" IN ({disposed["141026"].pk})' in read[1] and "COUNT(" not in read[1]
