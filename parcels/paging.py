@@ -38,7 +38,7 @@ from .models import ParcelCount
 
 def in_county_order(queryset):
     """Whether a parcel queryset is ordered by county code first: its pages can be read county by county."""
-    return queryset.query.order_by[:1] in (("county__code",), ["county__code"])
+    return tuple(queryset.query.order_by[:1]) == ("county__code",)
 
 
 class CountedPaginator(Paginator):

@@ -77,3 +77,15 @@ def three_county_ledger(regions):
     for number in range(5):
         ParcelFactory(county=regions["141021"], code=f"Q{number:02d}")
     return regions
+
+
+def three_county_disposals():
+    """On :func:`three_county_ledger`'s parcels (10 亩 each): A01 and X00 disposed of, A02 and Q03 in
+    part; 15 parcels left pending."""
+    from decimal import Decimal
+
+    from parcels.models import Parcel
+    from tests.factories import DisposalFactory
+
+    for code, area in (("A01", "10"), ("X00", "10"), ("A02", "4"), ("Q03", "2.5")):
+        DisposalFactory(parcel=Parcel.objects.get(code=code), area_mu=Decimal(area))

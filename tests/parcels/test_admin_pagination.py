@@ -1,8 +1,6 @@
 """The admin's parcel list read one county at a time (parcels.paging): the same pages, in the same order, as
 Django's own paginator, reading only the counties each page holds."""
 
-from decimal import Decimal
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,10 +8,9 @@ from django.urls import reverse
 
 from leadership.choices import RegionLevel, Role
 from parcels import admin as parcel_admin
-from parcels.models import Parcel
 from parcels.paging import CountedPaginator
-from tests.factories import DisposalFactory, ParcelFactory, RegionFactory
-from tests.helpers import THREE_COUNTIES_IN_ORDER, three_county_ledger
+from tests.factories import ParcelFactory, RegionFactory
+from tests.helpers import THREE_COUNTIES_IN_ORDER, three_county_disposals, three_county_ledger
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +84,7 @@ def plain(client, monkeypatch, **params):
     ],
 )
 def test_pages_by_county_are_djangos_pages(client, ledger, make_user, spy, monkeypatch, role, region, params):
-    for code, area in (("A01", "10"), ("X00", "10"), ("A02", "4"), ("Q03", "2.5")):
-        DisposalFactory(parcel=Parcel.objects.get(code=code), area_mu=Decimal(area))
+    three_county_disposals()
     user = make_user(f"u_{role}", role, ledger[region] if region else None, is_superuser=role == Role.ADMIN)
     client.force_login(user)
     counted = pages(client, **params)

@@ -1,7 +1,5 @@
 """The parcel list's pages from the per-county counts: the same pages, in the same order, as counting."""
 
-from decimal import Decimal
-
 import pytest
 from rest_framework.test import APIClient
 
@@ -9,8 +7,8 @@ from leadership.choices import Role
 from parcels.api import pagination
 from parcels.api.pagination import ParcelPagination
 from parcels.paging import CountedPaginator
-from tests.factories import DisposalFactory, UserFactory
-from tests.helpers import THREE_COUNTIES_IN_ORDER, three_county_ledger
+from tests.factories import UserFactory
+from tests.helpers import THREE_COUNTIES_IN_ORDER, three_county_disposals, three_county_ledger
 
 pytestmark = pytest.mark.django_db
 
@@ -135,11 +133,7 @@ def test_parcels_of_a_region_that_is_not_a_county_are_still_listed_in_code_order
 
 @pytest.fixture
 def disposed(ledger):
-    """A01 and X00 disposed of, A02 and Q03 in part: 15 parcels pending, 4 a page."""
-    from parcels.models import Parcel
-
-    for code, area in (("A01", "10"), ("X00", "10"), ("A02", "4"), ("Q03", "2.5")):
-        DisposalFactory(parcel=Parcel.objects.get(code=code), area_mu=Decimal(area))
+    three_county_disposals()  # 15 parcels pending, 4 to a page
     return ledger
 
 
@@ -178,8 +172,12 @@ def grouped(monkeypatch):
 def test_filtered_pages_by_county_are_drfs_pages(disposed, grouped, monkeypatch, role, region, params):
     client = APIClient()
     client.force_authenticate(
-        UserFactory(username=f"u_{role}", role=role, region=disposed[region] if region else None,
-                    is_superuser=role == Role.ADMIN)
+        UserFactory(
+            username=f"u_{role}",
+            role=role,
+            region=disposed[region] if region else None,
+            is_superuser=role == Role.ADMIN,
+        )
     )
     by_county = pages(client, **params)
     assert grouped and all(grouped), "a filtered list must be read county by county, or this proves nothing"
@@ -192,9 +190,10 @@ def test_the_pending_pages_worked_by_hand(disposed):
     count, listed = pages(client, status="pending")
     assert count == 15
     assert [code for _, code in listed] == [
-        *("Q00", "Q01", "Q02", "Q04"),  # 曲沃 141021: Q03 in part
-        *("A00", "A03", "A04", "A05", "A06", "AI0", "AI1", "AI2"),  # 安泽 141026: A01 disposed of, A02 in part
-        *("X01", "X02", "X03"),  # 乡宁 141029: X00 disposed of
+        # 曲沃 141021: Q03 in part; 安泽 141026: A01 disposed of, A02 in part; 乡宁 141029: X00 disposed of.
+        *("Q00", "Q01", "Q02", "Q04"),
+        *("A00", "A03", "A04", "A05", "A06", "AI0", "AI1", "AI2"),
+        *("X01", "X02", "X03"),
     ]
     assert pages(client, status="partial") == (2, [("141021", "Q03"), ("141026", "A02")])
     assert pages(client, status="disposed") == (2, [("141026", "A01"), ("141029", "X00")])
@@ -206,7 +205,8 @@ def test_a_deep_page_of_a_filtered_list_reads_its_rows_once_and_then_only_the_co
 
     client = APIClient()
     client.force_authenticate(UserFactory(username="root", role=Role.ADMIN, is_superuser=True))
-    client.get("/api/v1/parcels/", {"status": "pending", "page_size": 4, "page": 3})  # the counties' codes held
+    # The first time, the counties' codes are read; then the process holds them (tasks.catalog).
+    client.get("/api/v1/parcels/", {"status": "pending", "page_size": 4, "page": 3})
     with CaptureQueriesContext(connection) as queries:
         body = client.get("/api/v1/parcels/", {"status": "pending", "page_size": 4, "page": 3}).json()
     assert body["count"] == 15
