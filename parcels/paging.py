@@ -71,6 +71,8 @@ class CountedPaginator(Paginator):
     @cached_property
     def by_county(self):
         """``[(county_id, parcels)]`` in the list's county order (by code)."""
+        if len(self.totals) < 2:
+            return self.totals  # one county (a county user's lists): no order to find
         codes = county_codes()
         if any(county_id not in codes for county_id, _ in self.totals):
             # Parcels of a region that is not a county (only raw SQL could put them there): ordered by the
