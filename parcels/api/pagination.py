@@ -26,12 +26,9 @@ class ParcelPagination(Pagination):
             del self.django_paginator_class
 
     def counted(self, queryset, request):
-        """The ``ParcelCount`` rows that count this request's parcels (in county order), or None when
-        other filters or another ordering make them not apply."""
+        """The ``ParcelCount`` rows that count this request's parcels, or None when other filters make
+        them not apply (whether the list is in county order is :func:`in_county_order`'s to say)."""
         if set(request.query_params) - COUNTED_PARAMETERS:
-            return None
-        ordering = [str(term) for term in queryset.query.order_by]
-        if ordering != ["county__code", "code"]:
             return None
         counties = scope_counties(request.user)
         if request.query_params.get("county"):

@@ -216,3 +216,28 @@ def test_a_deep_page_of_a_filtered_list_reads_its_rows_once_and_then_only_the_co
     assert len(read) == 2, read
     assert "GROUP BY" in read[0] and "LIMIT" not in read[0]
     assert f'"county_id" IN ({disposed["141026"].pk})' in read[1] and "COUNT(" not in read[1]
+
+
+def test_a_list_that_joins_its_rows_distinct_counts_each_parcel_once(ledger):
+    """No filter of the lists joins through the disposals today; a queryset that does, made distinct as
+    Django's admin and DRF's search make them, is counted and paged as Django's paginator does."""
+    import datetime
+    from decimal import Decimal
+
+    from django.core.paginator import Paginator
+
+    from parcels.models import Parcel
+    from tests.factories import DisposalFactory
+
+    for code in ("A01", "X00", "Q03"):
+        for month in (6, 7):  # two disposals each: each parcel joined twice
+            DisposalFactory(
+                parcel=Parcel.objects.get(code=code), area_mu=Decimal("1"), date=datetime.date(2022, month, 1)
+            )
+    rows = Parcel.objects.filter(disposals__method="supply_transfer").distinct()
+    rows = rows.order_by("county__code", "code")
+    by_county, django = CountedPaginator(rows, 2), Paginator(rows, 2)
+    assert by_county.count == django.count == 3
+    for number in (1, 2):
+        assert [p.code for p in by_county.page(number)] == [p.code for p in django.page(number)]
+    assert [parcel.code for parcel in by_county.page(1)] == ["Q03", "A01"]
