@@ -260,7 +260,7 @@ LANDTRACK_MAP_TILE_ATTRIBUTION = os.environ.get("LANDTRACK_MAP_TILE_ATTRIBUTION"
 # whose header names no zone, when the county has no mapped parcel to go by. 临汾 lies in the CGCS2000 3° zone
 # 37, which spans 109.5°–112.5°E; set another zone, or an empty value to refuse such files instead.
 _default_zone = os.environ.get("LANDTRACK_DEFAULT_ZONE", "37").strip()
-if _default_zone and not _default_zone.isdigit():
+if _default_zone and not (_default_zone.isascii() and _default_zone.isdigit()):
     raise ImproperlyConfigured("LANDTRACK_DEFAULT_ZONE must be a zone number such as 37, or empty.")
 LANDTRACK_DEFAULT_ZONE = int(_default_zone) if _default_zone else None
 

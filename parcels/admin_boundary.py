@@ -192,7 +192,7 @@ class BoundaryAdminMixin:
         where the user may read but not write."""
         if not value:
             return None
-        if not str(value).isdigit() or len(str(value)) > 18:
+        if not str(value).isdecimal() or len(str(value)) > 18:
             raise Http404
         parcel = (
             Parcel.objects.visible_to(request.user)

@@ -127,7 +127,7 @@ class RulesAdminMixin:
         # Opened from a supply record ("生成台账"): link the record to its new ledger line.
         obj = form.instance
         record_id = request.GET.get("supply_record")
-        if not change and record_id and record_id.isdigit() and len(record_id) <= 18:
+        if not change and record_id and record_id.isdecimal() and len(record_id) <= 18:
             record = (
                 SupplyRecord.objects.visible_to(request.user)
                 .filter(pk=int(record_id), parcel__isnull=True)

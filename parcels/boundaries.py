@@ -530,7 +530,7 @@ class _Reader:
             self.start_parcel(number, fields)
         elif len(fields) == 4:
             self.add_point(number, fields)
-        elif len(fields) == 8 and fields[0].isdigit():
+        elif len(fields) == 8 and fields[0].isdecimal():
             self.warnings.append(LineError(number, "地块行末尾缺少“@”，已按地块行读取。"))
             self.start_parcel(number, fields)
         else:
@@ -548,7 +548,7 @@ class _Reader:
         if len(fields) < 3:
             self.error(number, "地块行至少应有界址点数、地块面积和地块编号三项。")
             return
-        if not fields[0].isdigit() or len(fields[0]) > 9:
+        if not fields[0].isdecimal() or len(fields[0]) > 9:
             self.error(number, f"地块行的界址点数“{_short(fields[0])}”应为整数。")
             return
         if len(fields) > 8:
@@ -594,7 +594,7 @@ class _Reader:
                 self.errors + [LineError(number, f"一个文件最多 {MAX_POINTS} 个界址点，请分成几个文件上传。")]
             )
         point_number, ring_text, x_text, y_text = fields
-        if not ring_text.isdigit() or not 1 <= int(ring_text) <= 9999:
+        if not ring_text.isdecimal() or len(ring_text) > 9 or not 1 <= int(ring_text) <= 9999:
             self.error(number, f"圈号“{_short(ring_text)}”应为正整数（1 为外圈，2 起为内圈）。")
             return
         x, y = _decimal(x_text), _decimal(y_text)

@@ -19,7 +19,7 @@ import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Context, Decimal, DecimalException, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
@@ -192,6 +192,9 @@ _HALF_WIDTH_ALNUM = {
 } | {0x3000: 0x20}
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _SIGNIFICANT = Context(prec=15)  # what Excel keeps of a number: 15 significant digits
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+# Excel keeps 15 significant digits of a number: a longer code typed as one has lost the rest.
+_LARGEST_EXACT = 10**15
 
 _DATE_FORMS = (
     re.compile(
@@ -307,11 +310,16 @@ def read_decimal(value, places, *, suffixes=()):
             raise CellProblem("请填写数字。")
         number = Decimal(format(value, ".15g"))
     elif isinstance(value, str):
-        text = _half_width(value).replace(",", "")
+        text = _half_width(value)
         for suffix in suffixes:
             text = text.removesuffix(suffix).strip()
         if not text:
             return None
+        if "," in text:
+            # Thousands separators (12,345.5; 全角 12，345.5) only: "12,5" is not 125.
+            if not _GROUPED.fullmatch(text):
+                raise CellProblem(f"“{_shorten(value)}”不是数字。")
+            text = text.replace(",", "")
         try:
             number = Decimal(text)
         except InvalidOperation:
@@ -320,7 +328,10 @@ def read_decimal(value, places, *, suffixes=()):
             raise CellProblem(f"“{_shorten(value)}”不是数字。")
         if len(number.as_tuple().digits) > 15:
             # Text pasted from a float (12.300000000000001) carries the float's noise: read it as Excel would.
-            number = _SIGNIFICANT.create_decimal(number)
+            try:
+                number = _SIGNIFICANT.create_decimal(number)
+            except DecimalException:  # beyond any number Excel holds (1234567890123456e999999)
+                raise CellProblem(f"“{_shorten(value)}”超出了可以填写的数值范围。") from None
     else:
         raise CellProblem("请填写数字。")
     sign, digits, exponent = number.as_tuple()
@@ -782,6 +793,11 @@ class _County:
         if reader == "text":
             return _as_text(value)
         if reader in ("code", "county"):
+            if isinstance(value, float) and abs(value) >= _LARGEST_EXACT:
+                raise CellProblem(
+                    f"“{_shorten(_as_text(value))}”是以数字保存的长编号，Excel 只保留 15 位有效数字，其余各位已变为 0；"
+                    "请把该列设为文本格式后重新填写。"
+                )
             return _half_width(_as_text(value))
         if reader == "docno":
             return _half_width(_as_text(value), _HALF_WIDTH_ALNUM)
@@ -813,8 +829,9 @@ class _County:
             if not text:
                 return None
             unit = self.units_by_name.get(_key(text))
-            if unit is None and _half_width(text).isdigit():
-                unit = self.units_by_id.get(int(_half_width(text)))
+            number = _half_width(text)
+            if unit is None and number.isdecimal() and len(number) <= 18:  # not ① or ²: int() refuses them
+                unit = self.units_by_id.get(int(number))
             if unit is None:
                 raise CellProblem(
                     f"没有名称为“{_shorten(text)}”的责任单位；请先在系统中添加该单位，或填写已有单位的名称。"
@@ -884,6 +901,10 @@ def _plan(sheet, *, county, user, lock, dry_run):
                 setattr(parcel, column.field, value)
             elif column.reader in ("date", "area", "decimal"):
                 if getattr(parcel, column.field) != value:
+                    setattr(parcel, column.field, value)
+            elif column.reader == "text":
+                # A cell that holds the stored text as an export writes it leaves the text as stored.
+                if creating or cell_text(getattr(parcel, column.field)) != value:
                     setattr(parcel, column.field, value)
             else:
                 setattr(parcel, column.field, value if value is not None else "")
@@ -1008,6 +1029,21 @@ def _safe_text(value):
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
+def _text_cell(sheet, value):
+    """A name or text as a cell that holds it as text, never as a formula (=HYPERLINK(…) stays text)."""
+    if not value:
+        return None
+    cell = WriteOnlyCell(sheet, value=None)
+    cell.value, cell.data_type = _safe_text(value), "s"
+    return cell
+
+
+def cell_text(value):
+    """Stored text as a ledger cell gives it back on import: an export's cell (:func:`_safe_text`) read
+    again, where XML has made every line break a line feed, surrounding spaces dropped."""
+    return _as_text(_safe_text(value).replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _header_row(sheet, columns):
     cells = []
     for column in columns:
@@ -1074,9 +1110,7 @@ def _cell_makers(sheet, kind, columns):
             return None
         value = _safe_text(value)
         if value.startswith("="):
-            cell = WriteOnlyCell(sheet, value=None)
-            cell.value, cell.data_type = value, "s"
-            return cell
+            return _text_cell(sheet, value)
         return value
 
     def code(value):
@@ -1172,8 +1206,8 @@ def write_ledger(target, sheets, *, towns=(), units=(), notes=(), max_rows=None)
         for index in range(max(len(towns), len(units))):
             lists.append(
                 [
-                    towns[index] if index < len(towns) else None,
-                    units[index] if index < len(units) else None,
+                    _text_cell(lists, towns[index]) if index < len(towns) else None,
+                    _text_cell(lists, units[index]) if index < len(units) else None,
                 ]
             )
     if notes:

@@ -21,6 +21,7 @@ from .ledger import (
     HEADER_SEARCH_ROWS,
     MAX_ROWS,
     NOT_XLSX,
+    CellErrorValue,
     CellProblem,
     _as_text,
     _header_key,
@@ -110,7 +111,8 @@ def read_supply_file(source):
             if not hasattr(sheet, "iter_rows"):
                 continue
             sheet.reset_dimensions()
-            rows = sheet.iter_rows(values_only=True)
+            # Cells, not bare values: an Excel error (#N/A) must not pass for the text "#N/A".
+            rows = ([_cell_value(cell) for cell in cells] for cells in sheet.iter_rows())
             for number, values in enumerate(rows, 1):
                 if number > HEADER_SEARCH_ROWS:
                     break
@@ -133,6 +135,10 @@ def read_supply_file(source):
         raise SupplyFileError(NOT_XLSX) from None
     finally:
         workbook.close()
+
+
+def _cell_value(cell):
+    return CellErrorValue(cell.value) if cell.data_type == "e" else cell.value
 
 
 def _data_rows(sheet, rows, header_row, positions):
@@ -165,6 +171,8 @@ def _method(text):
 
 
 def _read(column, value):
+    if isinstance(value, CellErrorValue):
+        raise CellProblem(f"单元格是错误值“{value}”，请填写实际内容。")
     if column.reader in ("number", "text"):
         if column.reader == "number" and isinstance(value, float) and abs(value) >= 1e15:
             raise CellProblem(

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
@@ -86,6 +87,14 @@ def cn_date(value):
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
+def _text_cell(sheet, text):
+    """Text as a cell holds it: as text even when it starts with "=", cut to a cell's length, without the
+    control characters a worksheet cannot hold (text stored before the models refused them)."""
+    cell = WriteOnlyCell(sheet)
+    cell.value, cell.data_type = ILLEGAL_CHARACTERS_RE.sub("", text[:CELL_LIMIT]), "s"
+    return cell
+
+
 class ReportSheet:
     """A styled, printable sheet written row by row: title, subtitle, frozen header, bordered cells."""
 
@@ -126,7 +135,7 @@ class ReportSheet:
         self.sheet.append(cells)
 
     def _banner(self, text, font, alignment, height=None):
-        cell = WriteOnlyCell(self.sheet, value=text)
+        cell = _text_cell(self.sheet, text)
         cell.font, cell.alignment = font, alignment
         self._append([cell], height=height)
         self.merge(self.rows, 1, self.rows, len(self.columns))
@@ -142,10 +151,9 @@ class ReportSheet:
         cells = []
         for index, value in enumerate(values):
             if isinstance(value, str):
-                value = value[:CELL_LIMIT]
-            cell = WriteOnlyCell(self.sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text, even one that starts with "="
+                cell = _text_cell(self.sheet, value)
+            else:
+                cell = WriteOnlyCell(self.sheet, value=value)
             cell._style = copy(self._style(index, total, fonts.get(index) if fonts else None))
             cells.append(cell)
         if len(cells) != len(self.columns):
@@ -173,7 +181,7 @@ class ReportSheet:
         return style
 
     def note(self, text):
-        cell = WriteOnlyCell(self.sheet, value=text)
+        cell = _text_cell(self.sheet, text)
         cell.font, cell.alignment = NOTE_FONT, LEFT
         self._append([cell])
         self.merge(self.rows, 1, self.rows, len(self.columns))

@@ -40,7 +40,9 @@ class JSONParser(DRFJSONParser):
         request = (parser_context or {}).get("request")
         length = request.META.get("CONTENT_LENGTH") if request is not None else None
         # DRF reads a JSON body past Django's upload limit; no LandTrack request comes near it.
-        if length and length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        # Digits only (not ² or ①, which int() refuses); more than 18 of them is over any limit.
+        most = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length and length.isdecimal() and (len(length) > 18 or int(length) > most):
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
             raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [f"请求体超过 {limit} MB，未作处理。"]})
         try:

@@ -48,3 +48,14 @@ def test_a_lone_surrogate_is_refused_on_the_top_level_field_holding_it(raw, fiel
 
 def test_valid_text_passes_unchanged():
     assert parse('{"name": "东关😀\\u200b"}'.encode()) == {"name": "东关😀\u200b"}
+
+
+@pytest.mark.parametrize("length", ["²", "①", "1" * 5000])
+def test_a_content_length_int_cannot_read_is_not_a_crash(settings, length):
+    # "²" and "①" pass str.isdigit() but not int(); 5,000 digits are past int()'s limit and past any limit.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    if length.isascii():
+        with pytest.raises(ValidationError):
+            parse(b"{}", length=length)
+    else:
+        assert parse(b'{"a": 1}', length=length) == {"a": 1}

@@ -154,6 +154,7 @@ def test_a_clerk_cannot_upload_into_another_county(client, clerk_xiangning, anze
     assert preview(client, gbk(SQUARE), parcel=anze_parcels["AZ-001"]).status_code == 404
     assert client.get(f"{UPLOAD_URL}?parcel=99999999").status_code == 404
     assert client.get(f"{UPLOAD_URL}?parcel=abc").status_code == 404
+    assert client.get(f"{UPLOAD_URL}?parcel=①").status_code == 404  # a digit to isdigit(), not to int()
     assert database_snapshot() == before
 
 

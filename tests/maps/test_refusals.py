@@ -151,3 +151,12 @@ def test_a_hole_of_two_points_is_refused_at_its_line():
     text = SQUARE_WITH_HOLE.replace("K3,2,3985060.000,37500060.000\nK4,2,3985040.000,37500060.000\n", "")
     text = text.replace("10,0.9400", "8,0.9400")
     assert parcel_errors(gbk(text)) == [(19, "第2圈只有 2 个不同的界址点，不能构成面。")]
+
+
+@pytest.mark.parametrize("digit", ["①", "⑤"])
+def test_a_ring_or_point_count_of_digits_int_cannot_read_is_refused_with_its_line(digit):
+    # str.isdigit() takes these for digits, int() does not: the reader used to fail with a server error.
+    ring = refusal(gbk(SQUARE.replace("J3,1,3985100.000", f"J3,{digit},3985100.000")))
+    assert ring == [(16, f"圈号“{digit}”应为正整数（1 为外圈，2 起为内圈）。")]
+    count = refusal(gbk(SQUARE.replace("5,1.0000,AZ-001", f"{digit},1.0000,AZ-001")))
+    assert count[0] == (13, f"地块行的界址点数“{digit}”应为整数。")

@@ -1,0 +1,68 @@
+"""Cells of the monitoring system's export that no record means to hold: each refused in its row and
+column, nothing written, never a server error; and a ledger line opened for a record id that is no id."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.api.harness import client_for
+from tests.helpers import database_snapshot
+
+from .test_supply_records import GOOD_ROWS, export_file, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_excel_error_value_is_refused_in_its_cell_not_stored_as_text(users, anze):
+    workbook = load_workbook(export_file(GOOD_ROWS[:1]))
+    workbook.active["B3"] = "#N/A"  # 项目名称 of the first record (row 3, below the title and header)
+    workbook.active["B3"].data_type = "e"
+    content = io.BytesIO()
+    workbook.save(content)
+    content.seek(0)
+    content.name = "供地结果.xlsx"
+    before = database_snapshot()
+    response = upload(client_for(users["clerk"]), content=content)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"row": 3, "column": "项目名称", "message": "单元格是错误值“#N/A”，请填写实际内容。"}
+    ]
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("column, header", [(4, "面积（公顷）"), (6, "成交价格（万元）")])
+def test_a_number_beyond_any_excel_holds_is_refused_in_its_cell(users, anze, column, header):
+    row = list(GOOD_ROWS[0])
+    row[column] = "1234567890123456e999999"
+    before = database_snapshot()
+    response = upload(client_for(users["clerk"]), [row])
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"row": 3, "column": header, "message": "“1234567890123456e999999”超出了可以填写的数值范围。"}
+    ]
+    assert database_snapshot() == before
+
+
+def test_a_ledger_line_opened_with_a_record_id_int_cannot_read_is_saved_unlinked(client, users, anze):
+    from django.urls import reverse
+
+    from parcels.models import Parcel
+    from tests.admin_forms import admin_form_data
+
+    client.force_login(users["clerk"])
+    add_url = reverse("admin:parcels_parcel_add") + "?supply_record=①&kind=idle&code=ADMIN-2"
+    data = admin_form_data(
+        client.get(add_url),
+        county=anze.pk,
+        name="某工业项目",
+        area_mu="18.5175",
+        land_user="某某公司",
+        supply_method="transfer",
+        supply_date="2020-03-01",
+        agreed_start_date="2020-09-30",
+        idle_cause="user",
+    )
+    response = client.post(add_url, data)
+    assert response.status_code == 302
+    assert Parcel.objects.get(code="ADMIN-2").supply_records.count() == 0
