@@ -449,8 +449,14 @@ def foreign_units_message(county, units):
 class RectificationItemQuerySet(ScopedQuerySet):
     county_lookup = "county"
 
+    def pending_on(self, as_of):
+        """The items not yet done on the date: unfinished, or finished after it (completed_date is when
+        an item was done; an item reopened has none)."""
+        return self.exclude(status__in=FINISHED_RECTIFICATION, completed_date__lte=as_of)
+
     def overdue(self, as_of):
-        return self.filter(deadline__lt=as_of).exclude(status__in=FINISHED_RECTIFICATION)
+        """The items overdue on the date: the deadline passed before it and not done by then."""
+        return self.pending_on(as_of).filter(deadline__lt=as_of)
 
 
 class RectificationItem(ValidatedModel):
@@ -543,9 +549,16 @@ class RectificationItem(ValidatedModel):
     def __str__(self):
         return self.title
 
+    def done_by(self, as_of):
+        """Whether the item was done (已完成 or 已销号) on the date: finished then, not only later."""
+        return self.status in FINISHED_RECTIFICATION and (
+            self.completed_date is None or self.completed_date <= as_of
+        )
+
     def is_overdue(self, as_of=None):
+        """Overdue on the date (default today): the deadline passed before it and not done by then."""
         as_of = as_of or timezone.localdate()
-        return bool(self.deadline and self.deadline < as_of and self.status not in FINISHED_RECTIFICATION)
+        return bool(self.deadline and self.deadline < as_of and not self.done_by(as_of))
 
     @property
     def overdue(self):

@@ -14,12 +14,14 @@ from django.urls import reverse
 
 from landtrack.dates import full_years_passed_from, latest_start
 from landtrack.numbers import format_area, rate_2
+from leadership.scope import visible_region_ids
 from parcels.models import Parcel
 from parcels.rules import flag_filter, procedure_deadlines, with_rule_facts
 
-from .choices import FINISHED_RECTIFICATION, ReminderKind, TaskCategory
-from .models import RectificationItem
-from .progress import task_progress, tasks_in_scope
+from .catalog import held
+from .choices import ReminderKind, TaskCategory
+from .models import CountyTask, RectificationItem
+from .progress import _task_refs, task_progress
 
 HORIZON_DAYS = 14
 
@@ -102,18 +104,55 @@ class Panel:
     capped: bool
 
 
+def _tasks_overlapping_year(year):
+    """Every county task whose period overlaps the calendar year, as TaskRefs by county code, year and
+    category: held by the process while the catalog is unchanged (1 query), else read again (3), as
+    :func:`tasks.progress.year_tasks` holds a year's. A task's year (年度) need not be its period's: a
+    2023 task may run from July 2022 to June 2023."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    return held(
+        ("tasks_overlapping_year", year),
+        lambda: tuple(_task_refs(CountyTask.objects.filter(start_date__lte=last, end_date__gte=first))),
+    )
+
+
+def _open_on_date(tasks, as_of, visible, other_than_year=None):
+    """The tasks whose period holds the date, of the regions ``visible`` (None: all of them), leaving out
+    those of ``other_than_year``."""
+    return [
+        task
+        for task in tasks
+        if task.start_date <= as_of <= task.end_date
+        and (visible is None or task.county_id in visible)
+        and task.year != other_than_year
+    ]
+
+
 def _milestone_reminders(user, as_of, until, worked_out=None):
-    """Milestone reminders of the tasks of the date's year, from their progress as of the date.
+    """Milestone reminders of every task open on the date (its period holds the date, whatever its
+    year), from their progress as of the date.
 
     ``worked_out``: ``(year, progress)``, the TaskProgress of every task of the user's scope in that year
-    as of the date, in any order, that the caller already has (the dashboard's rows); used when it is the
-    date's year, otherwise the progress is worked out here.
+    as of the date, in any order, that the caller already has (the dashboard's rows). When it is the
+    date's year, only the tasks of other years open on the date are worked out here (mostly none: then
+    the catalog stamp is the one query); otherwise the progress of every open task is.
     """
     year = as_of.year
     if worked_out is not None and worked_out[0] == year:
-        progress_list = worked_out[1]
+        progress_list = [
+            progress
+            for progress in worked_out[1]
+            if progress.task.start_date <= as_of <= progress.task.end_date
+        ]
+        others = _open_on_date(_tasks_overlapping_year(year), as_of, None, other_than_year=year)
+        if others:
+            progress_list += task_progress(_open_on_date(others, as_of, visible_region_ids(user)), as_of)
+            progress_list.sort(key=lambda row: (row.task.county.code, row.task.year, row.task.category))
     else:
-        progress_list = task_progress(tasks_in_scope(user, year=year), as_of)
+        # The scope first, as tasks_in_scope reads it: a user who may read no region has no tasks to read.
+        visible = visible_region_ids(user)
+        tasks = [] if visible is not None and not visible else _tasks_overlapping_year(year)
+        progress_list = task_progress(_open_on_date(tasks, as_of, visible), as_of)
     items = []
     county_url = _url_of("dashboard-county", "000000")
     # What the tasks of a campaign share (milestone dates and rates, category names): written once each.
@@ -161,12 +200,14 @@ def _rectification_reminders(user, as_of, until):
     items = []
     pending = (
         RectificationItem.objects.visible_to(user)
+        .pending_on(as_of)
         .filter(deadline__lte=until)
-        .exclude(status__in=FINISHED_RECTIFICATION)
         .select_related("county")
     )
     for item in pending:
         state = "已逾期" if item.deadline < as_of else "即将到期"
+        # Done after the date: as of the date it was still to do, in a status no longer recorded.
+        status = f"{item.completed_date:%Y-%m-%d} 完成" if item.completed_date else item.get_status_display()
         items.append(
             _reminder(
                 ReminderKind.RECTIFICATION,
@@ -174,7 +215,7 @@ def _rectification_reminders(user, as_of, until):
                 as_of,
                 item.county.code,
                 item.county.name,
-                f"整改事项“{item.title}”{state}（{item.get_status_display()}）",
+                f"整改事项“{item.title}”{state}（{status}）",
                 reverse("admin:tasks_rectificationitem_change", args=[item.pk]),
             )
         )

@@ -21,7 +21,7 @@ from leadership.choices import RegionLevel
 from leadership.models import Region
 from leadership.scope import has_role, region_in_scope
 from parcels.choices import ParcelKind
-from parcels.models import Parcel
+from parcels.models import Parcel, not_before_1949
 from parcels.rules import with_disposed_as_of
 
 from .charts import completion_bar, completion_curve
@@ -65,8 +65,13 @@ ROWS_PER_PAGE = 200
 
 class DashboardQuery(forms.Form):
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    # The API's range (landtrack.api.fields.DateField): the figures look 60 days back and the reminders
+    # 14 days ahead, which the calendar's first and last days do not have.
     as_of = forms.DateField(
-        label="截至日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label="截至日期",
+        required=False,
+        validators=[not_before_1949],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     sort = forms.ChoiceField(choices=[(key, key) for key in SORT_KEYS], required=False)
     dir = forms.ChoiceField(choices=[("asc", "asc"), ("desc", "desc")], required=False)
@@ -134,7 +139,8 @@ def overview(request):
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     for row in page.object_list:
         row.bar = completion_bar(row)
-    # The panel's milestone reminders come from these rows when they are of the date's own year.
+    # The panel's milestone reminders take these rows' figures when they are of the date's own year (the
+    # tasks of other years open on the date are worked out by the panel).
     panel = reminder_panel(request.user, view.as_of, PANEL_LIMIT, worked_out=(view.year, rows))
     return render(
         request,
