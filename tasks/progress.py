@@ -29,7 +29,7 @@ from django.db.models import Aggregate, CharField, Count, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 
 from landtrack.queries import compiled_rows
-from landtrack.validation import ZERO, exact_area
+from landtrack.validation import LATEST_DATE, ZERO, exact_area
 from leadership.scope import visible_region_ids
 from parcels.models import Disposal, Parcel
 from parcels.rollup import disposed_by_county_kind
@@ -543,12 +543,13 @@ def _forecast(progress, gained_in_pace_window):
                 )
             )
             continue
-        if pace <= 0:
+        days = math.ceil(missing / pace) if pace > 0 else None
+        if days is None or days > (LATEST_DATE - progress.as_of).days:
+            # No progress in 60 days, or so little that the date lies past any the calendar holds: never.
             progress.forecasts.append(
                 Forecast(milestone.due, milestone.target_rate, milestone.target_area_mu, False, None, True)
             )
             continue
-        days = math.ceil(missing / pace)
         expected = progress.as_of + datetime.timedelta(days=days)
         progress.forecasts.append(
             Forecast(

@@ -244,6 +244,14 @@ def test_a_forecast_without_recent_progress_never_arrives(task, parcel):
     assert all(f.expected is None and f.late for f in progress.forecasts)
 
 
+def test_a_pace_too_slow_to_arrive_before_the_calendars_end_never_arrives(task, parcel):
+    # 1 m² (0.0015 亩) in the last 60 days: 200 亩 would take 8,000,000 days, past year 9999.
+    dispose(parcel, "0.0015", D(2023, 6, 15))
+    progress = one(task, D(2023, 7, 31), forecast=True)
+    assert progress.pace_mu_per_day == Decimal("0.000025")
+    assert [(f.expected, f.late) for f in progress.forecasts] == [(None, True), (None, True)]
+
+
 def test_the_monthly_curve_is_cumulative(task, parcel):
     dispose(parcel, "10", D(2023, 1, 31))
     dispose(parcel, "5", D(2023, 2, 1))
