@@ -21,8 +21,8 @@ from leadership.choices import RegionLevel
 from leadership.scope import (
     can_read_admin,
     can_write,
+    object_in_scope,
     object_region,
-    region_in_scope,
     scope_counties,
     scope_regions,
 )
@@ -106,10 +106,7 @@ class ScopedAdminMixin:
     def has_view_permission(self, request, obj=None):
         if not can_read_admin(request.user):
             return False
-        if obj is None:
-            return True
-        region = object_region(obj)
-        return region is None or region_in_scope(request.user, region)
+        return obj is None or object_in_scope(request.user, obj)
 
     def has_add_permission(self, request, *args):
         return can_write(request.user, self.model._meta.label_lower)
@@ -347,12 +344,14 @@ def _history_rows(records, fields, names):
     for record in records:
         before = previous.get(record.id)
         previous[record.id] = record
-        if record.history_type == "+":
-            changes = [
-                (field.verbose_name, "", _shown(field, getattr(record, field.attname), names))
-                for field in fields
-                if _shown(field, getattr(record, field.attname), names)
-            ]
+        if record.history_type in ("+", "-"):
+            # A creation lists what was entered, a deletion what was lost.
+            changes = []
+            for field in fields:
+                value = _shown(field, getattr(record, field.attname), names)
+                if value:
+                    entered = record.history_type == "+"
+                    changes.append((field.verbose_name, "" if entered else value, value if entered else ""))
         elif record.history_type == "~" and before is not None:
             changes = [
                 (

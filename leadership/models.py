@@ -96,6 +96,7 @@ class Region(ValidatedModel):
 
 class UnitQuerySet(ScopedQuerySet):
     county_lookup = "region"
+    county_reads_its_city = True
 
 
 class Unit(ValidatedModel):

@@ -59,6 +59,9 @@ class ScopedQuerySet(models.QuerySet):
 
     #: lookup from the model to its Region, e.g. ``"county"`` or ``"parcel__county"``
     county_lookup = "county"
+    #: whether a county role also reads the rows of the city above its county (no other county's):
+    #: units, since a parcel's or a task's responsible unit may be the city's (Parcel.clean, CountyTask.clean)
+    county_reads_its_city = False
 
     def visible_to(self, user):
         regions = scope_regions(user)
@@ -66,7 +69,13 @@ class ScopedQuerySet(models.QuerySet):
             return self
         if getattr(user, "role", "") in COUNTY_ROLES and user.region_id:
             # One county: compare ids directly rather than through a subquery.
-            return self.filter(**{f"{self.county_lookup}_id": user.region_id})
+            own = Q(**{f"{self.county_lookup}_id": user.region_id})
+            if self.county_reads_its_city:
+                from .models import Region
+
+                city = Region.objects.filter(pk=user.region_id).values("parent_id")
+                own |= Q(**{f"{self.county_lookup}_id__in": city})
+            return self.filter(own)
         return self.filter(**{f"{self.county_lookup}__in": regions.values("pk")})
 
 
@@ -167,6 +176,20 @@ def writable_counties(user, label):
     if user.role == Role.CITY_BUREAU:
         return counties.filter(parent_id=user.region_id)
     return counties.none()
+
+
+def object_in_scope(user, obj):
+    """Whether the user may read ``obj``: the rule of :meth:`ScopedQuerySet.visible_to` for one object."""
+    region = object_region(obj)
+    if region is None or region_in_scope(user, region):
+        return True
+    queryset_class = getattr(type(obj)._default_manager, "_queryset_class", None)
+    return bool(
+        getattr(queryset_class, "county_reads_its_city", False)
+        and has_role(user)
+        and user.role in COUNTY_ROLES
+        and region.pk == user.region.parent_id
+    )
 
 
 def object_region(obj):

@@ -58,14 +58,14 @@ def _entries(records, fields, prefix, region_codes):
     for record in records:
         key = record.id
         before = previous.get(key)
-        if record.history_type == "+":
-            changes = {
-                name: [None, _shown(field, getattr(record, attname), region_codes)]
-                for name, attname, field in fields
-                if getattr(record, attname) not in (None, "")
-            }
-        elif record.history_type == "-":
+        if record.history_type in ("+", "-"):
+            # A creation lists what was entered, a deletion what was lost: the same fields either way.
             changes = {}
+            for name, attname, field in fields:
+                value = getattr(record, attname)
+                if value not in (None, ""):
+                    shown = _shown(field, value, region_codes)
+                    changes[name] = [None, shown] if record.history_type == "+" else [shown, None]
         else:
             changes = {}
             for name, attname, field in fields:

@@ -352,6 +352,24 @@ def test_a_leadership_group_saved_meanwhile_by_someone_else_is_not_overwritten(l
     assert group.office_director == "我改的主任"
 
 
+def test_a_county_reads_its_citys_units_but_not_another_countys_and_changes_neither(login):
+    from leadership.models import Unit
+
+    city_unit = Unit.objects.create(region=Region.objects.get(code="141000"), name="临汾市自然资源局")
+    client = login("az_office", Role.COUNTY_OFFICE, "141026")
+    listed = client.get(reverse("admin:leadership_unit_changelist"), {"all": ""}).context["cl"].result_list
+    assert {unit.region.code for unit in listed} == {"141026", "141000"}
+    page = client.get(reverse("admin:leadership_unit_change", args=[city_unit.pk]))
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    other = Unit.objects.get(name="乡宁县财政局")
+    # Not there for them: the admin's "does not exist" redirect.
+    assert client.get(reverse("admin:leadership_unit_change", args=[other.pk])).status_code == 302
+    client = login("az_clerk", Role.COUNTY_CLERK, "141026")
+    form = client.get(reverse("admin:parcels_parcel_add")).context["adminform"].form
+    # As the model allows: a parcel's unit is its county's or its city's.
+    assert {unit.region.code for unit in form.fields["responsible_unit"].queryset} == {"141026", "141000"}
+
+
 def test_a_unit_saved_meanwhile_by_someone_else_is_not_overwritten(login):
     from leadership.models import Unit
 
@@ -408,6 +426,26 @@ def test_a_tasks_admin_history_shows_its_milestones_changes(login):
     page = client.get(reverse("admin:tasks_countytask_history", args=[task.pk])).content.decode()
     assert "时间节点的变更记录" in page
     assert "累计目标（%）：</strong>25.00 → 30.00" in page and "lf_city" in page
+
+
+def test_a_tasks_admin_history_shows_what_a_deleted_milestone_held(login):
+    import datetime
+
+    from tasks import services
+
+    client = login("lf_city", Role.CITY_BUREAU, "141000")
+    task = CountyTask.objects.get(county__code="141029", year=2022)
+    city = client.get(reverse("admin:tasks_countytask_changelist")).wsgi_request.user
+    # The demo's 25 % at 31 May is dropped; 50/85/100 % remain.
+    kept = [
+        (datetime.date(2022, 6, 30), 50),
+        (datetime.date(2022, 9, 30), 85),
+        (datetime.date(2022, 11, 30), 100),
+    ]
+    services.task_save(task=task, milestones=kept, user=city)
+    page = client.get(reverse("admin:tasks_countytask_history", args=[task.pk])).content.decode()
+    assert "节点日期：</strong>2022-05-31 → —" in page
+    assert "累计目标（%）：</strong>25.00 → —" in page
 
 
 def test_a_groups_admin_history_shows_its_members_changes(login):

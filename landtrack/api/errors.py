@@ -45,12 +45,16 @@ def flat_messages(detail, prefix=""):
     """Nested serializer errors as plain strings, each saying where it applies.
 
     ``[{}, {"target_rate": ["…"]}]`` becomes ``["第 2 项 target_rate：…"]``, so that every field of a 400
-    answers with a list of messages as API.md says, nested fields (milestones) included.
+    answers with a list of messages as API.md says, nested fields (milestones) included. DRF also gives
+    a list's errors as ``{1: {"target_rate": ["…"]}}``, keyed by the item's index from 0: the same item.
     """
     if isinstance(detail, dict):
         messages = []
         for key, value in detail.items():
-            label = "" if key == api_settings.NON_FIELD_ERRORS_KEY else f"{key}："
+            if isinstance(key, int):
+                label = f"第 {key + 1} 项 "
+            else:
+                label = "" if key == api_settings.NON_FIELD_ERRORS_KEY else f"{key}："
             messages += flat_messages(value, prefix + label)
         return messages
     if isinstance(detail, list):

@@ -2,6 +2,7 @@
 
 import re
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import PermissionDenied
@@ -65,6 +66,10 @@ class VersionedViewSetMixin:
     write racing this one is refused too. ``perform_update``/``perform_destroy`` pass
     ``self.if_match_version`` to the service; ``perform_create``/``perform_update`` leave the object
     they saved, re-read, in ``serializer.instance`` and ``self.saved_object`` (its ETag is answered).
+
+    A PUT/PATCH/DELETE runs in one transaction and reads its object locked (``SELECT … FOR UPDATE`` of
+    the object's own row; on SQLite, the transaction's write lock): a change someone else saves meanwhile
+    waits for this one, rather than being overwritten with a stale copy of the fields this one leaves alone.
     """
 
     etag_prefix = None  # e.g. "parcel": ETags read "parcel-12-v3"
@@ -85,6 +90,12 @@ class VersionedViewSetMixin:
                 return obj.version
         raise PreconditionFailed()
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.method in UNSAFE_METHODS:
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
     def get_object(self):
         obj = super().get_object()
         if self.request.method in UNSAFE_METHODS:
@@ -104,9 +115,14 @@ class VersionedViewSetMixin:
             response["ETag"] = self.etag(saved)
         return response
 
+    @transaction.atomic
     def update(self, request, *args, **kwargs):
         response = super().update(request, *args, **kwargs)
         saved = getattr(self, "saved_object", None)
         if saved is not None:
             response["ETag"] = self.etag(saved)
         return response
+
+    @transaction.atomic
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)

@@ -15,9 +15,12 @@ COUNTED_PARAMETERS = {"county", "kind", "as_of", "page", "page_size", "format"}
 
 
 class ParcelPagination(Pagination):
+    view = None  # the list's view, whose filters read the query
+
     def paginate_queryset(self, queryset, request, view=None):
         if not in_county_order(queryset):
             return super().paginate_queryset(queryset, request, view)
+        self.view = view
         counts = self.counted(queryset, request)
         self.django_paginator_class = lambda rows, size: CountedPaginator(rows, size, counts)
         try:
@@ -28,11 +31,16 @@ class ParcelPagination(Pagination):
     def counted(self, queryset, request):
         """The ``ParcelCount`` rows that count this request's parcels, or None when other filters make
         them not apply (whether the list is in county order is :func:`in_county_order`'s to say)."""
-        if set(request.query_params) - COUNTED_PARAMETERS:
+        filterset_class = getattr(self.view, "filterset_class", None)
+        if set(request.query_params) - COUNTED_PARAMETERS or filterset_class is None:
             return None
+        # The values as the list's filters took them (``?county=%20141026`` is 141026), not as sent: the
+        # count is then always that of the rows.
+        filters = filterset_class(request.query_params, queryset=queryset, request=request)
+        if not filters.is_valid():
+            return None  # the filter backend has refused them already
+        county, kind = filters.form.cleaned_data.get("county"), filters.form.cleaned_data.get("kind")
         counties = scope_counties(request.user)
-        if request.query_params.get("county"):
-            counties = (Region.objects.all() if counties is None else counties).filter(
-                code=request.query_params["county"]
-            )
-        return counts_of(counties, request.query_params.get("kind"))
+        if county:
+            counties = (Region.objects.all() if counties is None else counties).filter(code=county)
+        return counts_of(counties, kind)

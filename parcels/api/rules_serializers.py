@@ -2,7 +2,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from landtrack.api.fields import AreaField, DateField, ExactDecimalField, RegionCodeField
+from landtrack.api.fields import AreaField, DateField, ExactDecimalField, RegionCodeField, StrictCharField
 from landtrack.api.schema import EXCEL_ERRORS
 from landtrack.numbers import MU_PER_HECTARE
 from leadership.models import Region
@@ -57,7 +57,7 @@ class SupplyRecordSerializer(serializers.ModelSerializer):
 class ToParcelSerializer(serializers.Serializer):
     """What the supply record does not say; everything else is taken from the record."""
 
-    code = serializers.CharField(required=False, max_length=50, help_text="地块编号；默认为电子监管号")
+    code = StrictCharField(required=False, max_length=50, help_text="地块编号；默认为电子监管号")
     town = RegionCodeField(
         required=False, allow_null=True, queryset=Region.objects.filter(level__in=["town", "zone"])
     )
@@ -65,10 +65,10 @@ class ToParcelSerializer(serializers.Serializer):
     government_cause = serializers.ChoiceField(
         choices=GovernmentCause.choices, required=False, allow_blank=True
     )
-    not_started_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    not_started_reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
     agreed_start_date = DateField(required=False, help_text="记录未约定开工时间时必填")
     supply_date = DateField(required=False, help_text="供地时间；默认为记录的合同签订日期")
-    land_user = serializers.CharField(required=False, max_length=200, help_text="默认为记录的土地使用权人")
+    land_user = StrictCharField(required=False, max_length=200, help_text="默认为记录的土地使用权人")
     supply_method = serializers.ChoiceField(
         choices=SupplyMethod.choices, required=False, help_text="默认为记录的供地方式"
     )

@@ -297,6 +297,54 @@ def test_history_shows_who_changed_what_newest_first(clerk, users):
     assert datetime.datetime.fromisoformat(history[0]["at"]).date() == timezone.localdate()
 
 
+def test_history_of_a_deleted_disposal_lists_what_was_deleted(clerk):
+    parcel_id = clerk.post("/api/v1/parcels/", VALID, format="json").json()["id"]
+    disposal = clerk.post(
+        f"/api/v1/parcels/{parcel_id}/disposals/",
+        {
+            "method": "supply_transfer",
+            "area_mu": "5.1234",
+            "date": "2022-06-30",
+            "document_number": "出让合同",
+            "note": "录错了",
+        },
+        format="json",
+    ).json()
+    assert clerk.delete(f"/api/v1/parcels/{parcel_id}/disposals/{disposal['id']}/").status_code == 204
+    history = clerk.get(f"/api/v1/parcels/{parcel_id}/history/").json()
+    assert [entry["action"] for entry in history] == ["disposal_delete", "disposal_create", "create"]
+    # 5.1234 shown with 2 places, as on creation; the blank supervision number is left out as there.
+    assert history[0]["changes"] == {
+        "method": ["supply_transfer", None],
+        "area_mu": ["5.12", None],
+        "date": ["2022-06-30", None],
+        "document_number": ["出让合同", None],
+        "note": ["录错了", None],
+    }
+    assert history[0]["user"] == "api_clerk"
+
+
+def test_history_of_a_deleted_parcel_lists_what_was_deleted(clerk):
+    from parcels.selectors import parcel_history
+
+    parcel_id = clerk.post("/api/v1/parcels/", VALID, format="json").json()["id"]
+    assert clerk.delete(f"/api/v1/parcels/{parcel_id}/").status_code == 204
+    deletion = parcel_history(parcel_id)[0]
+    assert deletion["action"] == "delete"
+    assert deletion["changes"] == {
+        "county": ["141026", None],
+        "town": ["141026101", None],
+        "kind": ["unsupplied", None],
+        "code": ["0012", None],
+        "name": ["接口新增地块", None],
+        "area_mu": ["12.35", None],
+        "approval_number": ["晋政地字〔2021〕9号", None],
+        "approval_date": ["2021-04-01", None],
+        "expropriation_status": ["completed", None],
+        "unsupplied_reason": ["no_user", None],
+    }
+
+
 def test_history_of_an_out_of_scope_parcel_is_404(users, xiangning):
     parcel = ParcelFactory(county=xiangning)
     assert client_for(users["clerk"]).get(f"/api/v1/parcels/{parcel.pk}/history/").status_code == 404
@@ -331,6 +379,41 @@ def test_a_responsible_unit_of_another_county_is_refused_even_for_the_admin(user
     assert response.status_code == 201, response.content
 
 
+def test_a_clerk_keeps_sets_filters_and_reads_a_city_unit_the_admin_set(
+    users, clerk, anze, xiangning, linfen
+):
+    from leadership.models import Unit
+
+    own = Unit.objects.create(region=anze, name="安泽县财政局")
+    city_unit = Unit.objects.create(region=linfen, name="临汾市自然资源局")
+    foreign = Unit.objects.create(region=xiangning, name="乡宁县财政局")
+    parcel = ParcelFactory(county=anze, code="0012")
+    url = f"/api/v1/parcels/{parcel.pk}/"
+    admin = client_for(users["admin"])
+    assert admin.patch(url, {"responsible_unit": city_unit.pk}, format="json").status_code == 200
+
+    # The clerk sends back what they read: the city's unit is kept.
+    read = clerk.get(url).json()
+    assert read["responsible_unit"] == city_unit.pk
+    saved = clerk.put(url, {**read, "note": "核实"}, format="json")
+    assert saved.status_code == 200, saved.content
+    assert (saved.json()["responsible_unit"], saved.json()["note"]) == (city_unit.pk, "核实")
+    # … and set again after a change.
+    assert clerk.patch(url, {"responsible_unit": own.pk}, format="json").status_code == 200
+    assert clerk.patch(url, {"responsible_unit": city_unit.pk}, format="json").status_code == 200
+    parcel.refresh_from_db()
+    assert parcel.responsible_unit == city_unit
+    # Filtered by it, and read among the units: the county's and its city's, never another county's.
+    listed = clerk.get("/api/v1/parcels/", {"responsible_unit": city_unit.pk}).json()
+    assert [row["code"] for row in listed["results"]] == ["0012"]
+    units = clerk.get("/api/v1/units/").json()
+    assert {row["id"] for row in units["results"]} == {own.pk, city_unit.pk}
+    assert clerk.get(f"/api/v1/units/{city_unit.pk}/").status_code == 200
+    assert clerk.get(f"/api/v1/units/{foreign.pk}/").status_code == 404
+    refused = clerk.patch(url, {"responsible_unit": foreign.pk}, format="json")
+    assert refused.status_code == 400 and list(refused.json()) == ["responsible_unit"]
+
+
 def test_the_responsible_unit_filter_does_not_reveal_other_countys_units(clerk, xiangning):
     from leadership.models import Unit
 
@@ -339,6 +422,23 @@ def test_the_responsible_unit_filter_does_not_reveal_other_countys_units(clerk, 
     other = clerk.get("/api/v1/parcels/", {"responsible_unit": foreign.pk})
     assert other.status_code == missing.status_code == 400
     assert other.json() == missing.json()
+
+
+@pytest.mark.parametrize("county", [" 141026", "141026 ", "\t141026"])
+def test_a_county_filter_with_blanks_around_it_counts_the_rows_it_lists(users, anze, xiangning, county):
+    for code in ("A1", "A2", "A3"):
+        ParcelFactory(county=anze, code=code)
+    ParcelFactory(county=xiangning, code="X1")
+    admin = client_for(users["admin"])
+    # The filter reads " 141026" as 141026: 安泽's three parcels, counted from the per-county counts
+    # and, with a status, from the rows themselves.
+    for params in ({"county": county}, {"county": county, "status": "pending"}):
+        body = admin.get("/api/v1/parcels/", params).json()
+        assert body["count"] == 3, params
+        assert [row["code"] for row in body["results"]] == ["A1", "A2", "A3"], params
+    # Blank is no county at all: all four.
+    body = admin.get("/api/v1/parcels/", {"county": " "}).json()
+    assert (body["count"], len(body["results"])) == (4, 4)
 
 
 def test_history_query_count_is_pinned_and_does_not_grow_with_changes(clerk, anze, django_assert_num_queries):

@@ -94,6 +94,33 @@ def test_bad_milestones_are_400_and_write_nothing(city, milestones, message):
     assert database_snapshot() == before
 
 
+def test_a_bad_milestone_is_named_by_its_place_in_the_list_counted_from_1(city):
+    before = database_snapshot()
+    response = city.post(
+        "/api/v1/tasks/",
+        {
+            "county": "141029",
+            "year": 2023,
+            "category": "both",
+            "target_area_mu": "10",
+            "milestones": [
+                {"due": "2023-06-30", "target_rate": "50"},
+                {"due": "2023-11-30", "target_rate": "百分之百"},
+                {"due": "2023-02-30", "target_rate": "100"},
+            ],
+        },
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "milestones": [
+            "第 2 项 target_rate：请填写有效的数字。",
+            "第 3 项 due：日期格式错误。请从这些格式中选择：YYYY-MM-DD。",
+        ]
+    }
+    assert database_snapshot() == before
+
+
 def test_a_target_of_zero_is_refused(city):
     response = city.post(
         "/api/v1/tasks/",

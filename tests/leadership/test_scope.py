@@ -60,3 +60,28 @@ def test_an_admin_writes_everywhere_and_an_account_without_a_role_nowhere(region
 def test_the_home_county_is_a_county_accounts_own(regions, role, code, expected):
     county = home_county(account(regions, role, code))
     assert (county.code if county else None) == expected
+
+
+@pytest.mark.parametrize("role", [Role.COUNTY_CLERK, Role.COUNTY_OFFICE])
+def test_a_county_account_reads_the_units_of_its_county_and_its_city_only(regions, role):
+    from leadership.models import LeadershipGroup, Region, Unit
+    from leadership.scope import object_in_scope
+
+    units = {
+        code: Unit.objects.create(region=regions[code], name=f"单位{code}")
+        for code in ("141026", "141000", "141029")
+    }
+    taiyuan = Region.objects.create(code="140100", name="太原市", level="city")
+    units["140100"] = Unit.objects.create(region=taiyuan, name="太原市单位")
+    county = account(regions, role, "141026")
+    visible = {unit.region.code for unit in Unit.objects.visible_to(county)}
+    assert visible == {"141026", "141000"}
+    assert [object_in_scope(county, units[code]) for code in ("141026", "141000", "141029", "140100")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    # Only units: the city's leadership group stays the city's.
+    LeadershipGroup.objects.create(region=regions["141000"], name="临汾市领导小组")
+    assert not LeadershipGroup.objects.visible_to(county).exists()

@@ -119,6 +119,19 @@ def test_opening_a_ledger_line_needs_what_the_record_lacks(users, anze):
     assert client.post(f"/api/v1/supply-records/{source.pk}/to-parcel/", {}, format="json").status_code == 400
 
 
+@pytest.mark.parametrize("field", ["code", "land_user", "not_started_reason"])
+def test_a_number_given_for_a_text_of_the_ledger_line_is_refused(users, anze, field):
+    """As everywhere in the API: a code sent as 12 would lose the leading zeros of "0012"."""
+    source = record(anze, "NUMBERS")
+    before = database_snapshot()
+    response = client_for(users["clerk"]).post(
+        f"/api/v1/supply-records/{source.pk}/to-parcel/", {"idle_cause": "user", field: 12}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {field: ["请填写文本（JSON 字符串）。"]}
+    assert database_snapshot() == before
+
+
 def test_only_the_countys_clerk_opens_ledger_lines(users, anze):
     source = record(anze, "R1")
     url = f"/api/v1/supply-records/{source.pk}/to-parcel/"
