@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from tests.api.harness import client_for
 from tests.helpers import database_snapshot
 
-from .test_supply_records import GOOD_ROWS, export_file, upload
+from .test_supply_records import GOOD_ROWS, export_file, post_idle_ledger_line, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -48,21 +48,9 @@ def test_a_ledger_line_opened_with_a_record_id_int_cannot_read_is_saved_unlinked
     from django.urls import reverse
 
     from parcels.models import Parcel
-    from tests.admin_forms import admin_form_data
 
     client.force_login(users["clerk"])
     add_url = reverse("admin:parcels_parcel_add") + "?supply_record=①&kind=idle&code=ADMIN-2"
-    data = admin_form_data(
-        client.get(add_url),
-        county=anze.pk,
-        name="某工业项目",
-        area_mu="18.5175",
-        land_user="某某公司",
-        supply_method="transfer",
-        supply_date="2020-03-01",
-        agreed_start_date="2020-09-30",
-        idle_cause="user",
-    )
-    response = client.post(add_url, data)
+    response = post_idle_ledger_line(client, add_url, anze)
     assert response.status_code == 302
     assert Parcel.objects.get(code="ADMIN-2").supply_records.count() == 0

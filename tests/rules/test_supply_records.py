@@ -142,19 +142,13 @@ def test_only_the_countys_clerk_opens_ledger_lines(users, anze):
     assert client_for(None).post(url, {"idle_cause": "user"}, format="json").status_code == 401
 
 
-def test_the_admin_offers_a_prefilled_ledger_line_and_links_it(client, users, anze):
-    source = record(anze, "ADMIN-1")
-    client.force_login(users["clerk"])
-    listing = client.get(reverse("admin:parcels_supplyrecord_changelist")).content.decode()
-    assert "疑似闲置" in listing and "生成台账" in listing
-    add_url = reverse("admin:parcels_parcel_add") + f"?supply_record={source.pk}&kind=idle&code=ADMIN-1"
-    form = client.get(add_url).context["adminform"].form
-    assert form.initial["code"] == "ADMIN-1"
+def post_idle_ledger_line(client, add_url, county):
+    """The admin's add form of an idle ledger line, opened at ``add_url``, filled in and sent."""
     from tests.admin_forms import admin_form_data
 
     data = admin_form_data(
         client.get(add_url),
-        county=anze.pk,
+        county=county.pk,
         name="某工业项目",
         area_mu="18.5175",
         land_user="某某公司",
@@ -163,7 +157,18 @@ def test_the_admin_offers_a_prefilled_ledger_line_and_links_it(client, users, an
         agreed_start_date="2020-09-30",
         idle_cause="user",
     )
-    response = client.post(add_url, data)
+    return client.post(add_url, data)
+
+
+def test_the_admin_offers_a_prefilled_ledger_line_and_links_it(client, users, anze):
+    source = record(anze, "ADMIN-1")
+    client.force_login(users["clerk"])
+    listing = client.get(reverse("admin:parcels_supplyrecord_changelist")).content.decode()
+    assert "疑似闲置" in listing and "生成台账" in listing
+    add_url = reverse("admin:parcels_parcel_add") + f"?supply_record={source.pk}&kind=idle&code=ADMIN-1"
+    form = client.get(add_url).context["adminform"].form
+    assert form.initial["code"] == "ADMIN-1"
+    response = post_idle_ledger_line(client, add_url, anze)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     source.refresh_from_db()
     assert source.parcel.code == "ADMIN-1"
