@@ -155,6 +155,7 @@ def _milestone_reminders(user, as_of, until, worked_out=None):
         progress_list = task_progress(_open_on_date(tasks, as_of, visible), as_of)
     items = []
     county_url = _url_of("dashboard-county", "000000")
+    as_of_text = f"{as_of:%Y-%m-%d}"
     # What the tasks of a campaign share (milestone dates and rates, category names): written once each.
     day = functools.cache(lambda due: f"{due:%m月%d日}")
     rate = functools.cache(lambda target_rate: str(rate_2(target_rate)))
@@ -162,7 +163,8 @@ def _milestone_reminders(user, as_of, until, worked_out=None):
     for progress in progress_list:
         task = progress.task
         county = task.county
-        url = f"{county_url(county.code)}?year={task.year}"
+        # The county's page as of the reminder's date: the figures it states are the ones shown there.
+        url = f"{county_url(county.code)}?year={task.year}&as_of={as_of_text}"
         done = progress.completed_area_mu
         missed = [m for m in progress.milestones if m.met is False and done < m.target_area_mu]
         if missed:

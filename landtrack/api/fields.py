@@ -14,6 +14,9 @@ from landtrack.numbers import area_2, rate_2
 from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, DATE_RANGE_MESSAGES, date_out_of_range
 
 REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
+# API.md: dates are YYYY-MM-DD. Python's and Django's readers also take "2022-9-5", "20220905" or a
+# trailing newline, which the schema's pattern refuses; a date is read only when written as the contract says.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 DECIMAL_MESSAGES = {
     "invalid": "请填写有效的数字。",
@@ -100,6 +103,8 @@ class DateField(serializers.DateField):
     default_error_messages = DATE_MESSAGES
 
     def to_internal_value(self, value):
+        if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+            self.fail("invalid", format="YYYY-MM-DD")
         return check_date_range(super().to_internal_value(value), self.fail)
 
 

@@ -9,7 +9,7 @@ empty value still means "not filtered".
 import django_filters
 from django import forms
 
-from .fields import DATE_MESSAGES, check_date_range
+from .fields import DATE_MESSAGES, ISO_DATE, check_date_range
 
 
 class BooleanField(forms.TypedChoiceField):
@@ -46,6 +46,8 @@ class DateField(forms.DateField):
         raise forms.ValidationError(self.error_messages[key], code=key)
 
     def to_python(self, value):
+        if isinstance(value, str) and value and not ISO_DATE.fullmatch(value):  # empty: not filtered
+            self.fail("invalid")
         return check_date_range(super().to_python(value), self.fail)
 
 

@@ -876,6 +876,11 @@ ODD_QUERIES = [
     ("/parcels/", {"search": "地" * 3000}, 200),
     ("/parcels/", {"as_of": "notadate"}, 400),
     ("/parcels/", {"as_of": "2023-02-30"}, 400),
+    ("/parcels/", {"as_of": "2023-2-3"}, 400),  # API.md: YYYY-MM-DD, as the schema's pattern says
+    ("/parcels/", {"as_of": "20230203"}, 400),
+    ("/progress/", {"as_of": "2023-9-5"}, 400),
+    ("/parcels/", {"as_of": " 2023-02-03 "}, 400),
+    ("/parcels/", {"as_of": "2023-02-03"}, 200),
     ("/parcels/", {"ordering": "nonsense"}, 200),
     ("/parcels/", {"ordering": "%00"}, 400),
     ("/parcels/", {"responsible_unit": "99999999999999999999"}, 400),

@@ -142,6 +142,8 @@ BAD_INPUTS = [
     ({"county": 141026}, "county", "字符串"),
     ({"town": "141029100"}, "town", "昌宁镇不属于安泽县"),
     ({"approval_date": "2023-02-30"}, "approval_date", "日期格式错误"),
+    ({"approval_date": "2023-2-3"}, "approval_date", "YYYY-MM-DD"),
+    ({"approval_date": "2023-02-03\n"}, "approval_date", "YYYY-MM-DD"),
     ({"approval_date": "0001-01-01"}, "approval_date", "1949"),
     ({"kind": "both"}, "kind", "不是合法选项"),
     ({"responsible_unit": 99999999}, "responsible_unit", ""),

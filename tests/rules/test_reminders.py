@@ -31,7 +31,7 @@ def test_the_anze_office_is_reminded_of_its_missed_and_coming_milestones(demo):
             "days_left": -20,
             "county": "141026",
             "title": "安泽县批而未用任务未达到 05月31日 节点（25.00%），还差 2.60 亩",
-            "url": "/dashboard/141026/?year=2023",
+            "url": "/dashboard/141026/?year=2023&as_of=2023-06-20",
         },
         {
             "kind": "milestone",
@@ -39,7 +39,7 @@ def test_the_anze_office_is_reminded_of_its_missed_and_coming_milestones(demo):
             "days_left": 10,
             "county": "141026",
             "title": "安泽县批而未用任务 06月30日 须达到 50.00%，还需 17.60 亩",
-            "url": "/dashboard/141026/?year=2023",
+            "url": "/dashboard/141026/?year=2023&as_of=2023-06-20",
         },
         {
             "kind": "parcel",

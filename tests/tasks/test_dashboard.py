@@ -356,8 +356,8 @@ def test_the_overview_panel_reuses_its_rows_figures_and_shows_what_the_panel_alo
     milestones = [item for item in shown if item.kind == "milestone"]
     assert {item.county for item in milestones} == {"141002", "141021"}
     assert {item.url for item in milestones} == {
-        "/dashboard/141002/?year=2023",
-        "/dashboard/141021/?year=2023",
+        "/dashboard/141002/?year=2023&as_of=2023-07-05",
+        "/dashboard/141021/?year=2023&as_of=2023-07-05",
     }
     # Another year's rows are not this year's figures: the panel works out its own (2023's) again.
     other = client.get("/dashboard/", {"year": 2022, "as_of": "2023-07-05"}).context["reminders"]

@@ -43,7 +43,7 @@ def upcoming(still_needed):
         "141026",
         "安泽县",
         f"安泽县批而未供任务 12月31日 须达到 50.00%，还需 {still_needed} 亩",
-        "/dashboard/141026/?year=2023",
+        "/dashboard/141026/?year=2023&as_of=2022-12-20",
     )
 
 
@@ -89,7 +89,7 @@ MISSED_2022 = Reminder(
     "141026",
     "安泽县",
     "安泽县批而未供任务未达到 11月30日 节点（100.00%），还差 23.00 亩",
-    "/dashboard/141026/?year=2022",
+    "/dashboard/141026/?year=2022&as_of=2022-12-20",
 )
 
 
