@@ -63,14 +63,16 @@ class ScopedQuerySet(models.QuerySet):
     #: units, since a parcel's or a task's responsible unit may be the city's (Parcel.clean, CountyTask.clean)
     county_reads_its_city = False
 
-    def visible_to(self, user):
+    def visible_to(self, user, *, with_city=True):
+        """The rows ``user`` may read. ``with_city=False``: a county role's own county's rows only, even
+        where it reads its city's (the choices of a field whose model takes the county's own only)."""
         regions = scope_regions(user)
         if regions is None:
             return self
         if getattr(user, "role", "") in COUNTY_ROLES and user.region_id:
             # One county: compare ids directly rather than through a subquery.
             own = Q(**{f"{self.county_lookup}_id": user.region_id})
-            if self.county_reads_its_city:
+            if self.county_reads_its_city and with_city:
                 from .models import Region
 
                 city = Region.objects.filter(pk=user.region_id).values("parent_id")

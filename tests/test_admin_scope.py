@@ -198,12 +198,24 @@ def test_every_changelist_of_a_clerk_holds_only_their_county(login, changelist, 
 
 
 def test_the_offices_choice_lists_hold_only_its_county(login):
+    from leadership.models import LeadershipGroup, Unit
+
+    # A unit of the city, which the county reads (a parcel's unit may be the city's) but which neither a
+    # rectification nor the county's leadership group may name: not offered where it would be refused.
+    Unit.objects.create(region=Region.objects.get(code="141000"), name="临汾市自然资源局")
     client = login("xn_office", Role.COUNTY_OFFICE, "141029")
     form = client.get(reverse("admin:tasks_rectificationitem_add")).context["adminform"].form
     assert [region.code for region in form.fields["county"].queryset] == ["141029"]
     assert {unit.region.code for unit in form.fields["lead_unit"].queryset} == {"141029"}
     assert {unit.region.code for unit in form.fields["responsible_units"].queryset} == {"141029"}
     assert {campaign.region.code for campaign in form.fields["campaign"].queryset} <= {"141029"}
+    group = LeadershipGroup.objects.get(region__code="141029")
+    page = client.get(reverse("admin:leadership_leadershipgroup_change", args=[group.pk])).context
+    assert {unit.region.code for unit in page["adminform"].form.fields["office_unit"].queryset} == {"141029"}
+    (members,) = page["inline_admin_formsets"]
+    member_units = members.formset.empty_form.fields["unit"].choices
+    assert {unit.instance.region.code for unit, _ in member_units if unit} == {"141029"}
+    # A parcel's unit may be the city's: the test of a county reading its city's units checks that list.
 
 
 def test_a_city_bureau_of_another_city_sees_nothing_of_linfen(login):
