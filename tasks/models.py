@@ -250,6 +250,18 @@ class CountyTask(ValidatedModel):
             errors["county"] = "请选择县（市、区）级区划。"
         if self.start_date and self.end_date and self.start_date > self.end_date:
             errors["end_date"] = "任务期结束不能早于开始。"
+        elif (
+            isinstance(self.year, int)
+            and isinstance(self.start_date, datetime.date)
+            and isinstance(self.end_date, datetime.date)
+            and not self.start_date.year <= self.year <= self.end_date.year
+        ):
+            # A period may run into the year from the one before or on into the next, but a task of one
+            # year wholly in another is a year changed without its period (and milestones), or a typo.
+            errors["year"] = (
+                f"任务期 {self.start_date:%Y-%m-%d} 至 {self.end_date:%Y-%m-%d} 不含 {self.year} 年的任何一天，"
+                "请一并修改任务期和时间节点。"
+            )
         if (
             self.lead_unit_id
             and self.county_id

@@ -121,6 +121,43 @@ def test_a_bad_milestone_is_named_by_its_place_in_the_list_counted_from_1(city):
     assert database_snapshot() == before
 
 
+def test_a_year_changed_without_its_period_is_refused_and_changed_with_it_is_taken(city):
+    task_id = city.post(
+        "/api/v1/tasks/",
+        {"county": "141029", "year": 2023, "category": "both", "target_area_mu": "10"},
+        format="json",
+    ).json()["id"]
+    url = f"/api/v1/tasks/{task_id}/"
+    before = database_snapshot()
+    # The period stays 2023's (its default) and would make a "2024" task count 2023's disposals.
+    response = city.patch(url, {"year": 2024}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "year": ["任务期 2023-01-01 至 2023-12-31 不含 2024 年的任何一天，请一并修改任务期和时间节点。"]
+    }
+    assert database_snapshot() == before
+    milestones = [{"due": "2024-11-30", "target_rate": "100"}]
+    moved = city.patch(
+        url,
+        {"year": 2024, "start_date": "2024-01-01", "end_date": "2024-12-31", "milestones": milestones},
+        format="json",
+    )
+    assert moved.status_code == 200, moved.content
+    assert (moved.json()["year"], moved.json()["start_date"]) == (2024, "2024-01-01")
+    # A period running into the year from the one before is a task's own choice, as the notices have.
+    spanning = city.patch(
+        url,
+        {
+            "year": 2025,
+            "start_date": "2024-07-01",
+            "end_date": "2025-06-30",
+            "milestones": [{"due": "2025-06-30", "target_rate": "100"}],
+        },
+        format="json",
+    )
+    assert spanning.status_code == 200, spanning.content
+
+
 def test_a_target_of_zero_is_refused(city):
     response = city.post(
         "/api/v1/tasks/",
