@@ -840,6 +840,13 @@ class _County:
         raise AssertionError(reader)  # pragma: no cover - every reader is handled above
 
 
+def _same_unit_name(parcel, unit):
+    """Whether the parcel's stored responsible unit bears ``unit``'s name: a name is read as the county's
+    own unit first, and a parcel of the city's unit by that name keeps it."""
+    stored = parcel.responsible_unit if parcel.responsible_unit_id else None
+    return stored is not None and _key(stored.name) == _key(unit.name)
+
+
 def _plan(sheet, *, county, user, lock, dry_run):
     """Judge every row against the county's stored ledger; write nothing."""
     result = ImportResult(kind=sheet.kind, county=county, dry_run=dry_run)
@@ -897,7 +904,9 @@ def _plan(sheet, *, county, user, lock, dry_run):
             if column in problems:
                 continue
             value = values[column]
-            if column.reader in ("town", "unit"):
+            if column.reader == "unit" and value is not None and _same_unit_name(parcel, value):
+                pass  # the city's 财政局 stays the city's though the county has one by the same name
+            elif column.reader in ("town", "unit"):
                 setattr(parcel, column.field, value)
             elif column.reader in ("date", "area", "decimal"):
                 if getattr(parcel, column.field) != value:

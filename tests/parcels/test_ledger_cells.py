@@ -151,3 +151,22 @@ def test_the_api_names_the_field_that_holds_a_control_character(anze, clerk_anze
     assert response.status_code == 400
     assert response.json() == {"location": ["不得包含控制字符（U+0007），请删去后再保存。"]}
     assert database_snapshot() == before
+
+
+def test_a_parcel_of_the_citys_unit_keeps_it_when_the_county_has_one_by_that_name(anze, clerk_anze):
+    # A name is read as the county's own unit first; an exported parcel of the city's 财政局 must not
+    # move to the county's 财政局 on re-import.
+    city_unit = UnitFactory(region=anze.parent, name="财政局")
+    county_unit = UnitFactory(region=anze, name="财政局")
+    ParcelFactory(county=anze, code="C1", responsible_unit=city_unit)
+    ParcelFactory(county=anze, code="C2", responsible_unit=county_unit)
+    content = export_of(Parcel.objects.order_by("code"))
+    before = database_snapshot()
+    result = run(content, anze, clerk_anze)
+    assert result.ok and [row.code for row in result.unchanged] == ["C1", "C2"], errors_of(result)
+    assert database_snapshot() == before
+    # A new parcel naming 财政局 gets the county's.
+    result = run(ledger_bytes("unsupplied", [unsupplied_row("C3", 责任单位="财政局")]), anze, clerk_anze)
+    assert result.ok, errors_of(result)
+    assert Parcel.objects.get(code="C3").responsible_unit == county_unit
+    assert Parcel.objects.get(code="C1").responsible_unit == city_unit
