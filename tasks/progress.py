@@ -279,7 +279,7 @@ def _rows(queryset):
     return compiled_rows(queryset)
 
 
-def _task_refs(tasks):
+def task_refs(tasks):
     """TaskRefs of a CountyTask queryset, with county and milestones, by county code, year, category (2
     queries)."""
     milestone_texts = dict(
@@ -320,7 +320,7 @@ def _task_refs(tasks):
 def year_tasks(year):
     """Every county task of the year as TaskRefs, by county code and category: held by the process while
     the catalog is unchanged (:func:`tasks.catalog.held`: 1 query), else read again (3)."""
-    return held(("year_tasks", year), lambda: tuple(_task_refs(CountyTask.objects.filter(year=year))))
+    return held(("year_tasks", year), lambda: tuple(task_refs(CountyTask.objects.filter(year=year))))
 
 
 def tasks_in_scope(user, *, year=None, category=None, county_code=None):
@@ -334,7 +334,7 @@ def tasks_in_scope(user, *, year=None, category=None, county_code=None):
             tasks = tasks.filter(category=category)
         if county_code:
             tasks = tasks.filter(county__code=county_code)
-        return _task_refs(tasks)
+        return task_refs(tasks)
     visible = visible_region_ids(user)
     if visible is not None and not visible:
         return []

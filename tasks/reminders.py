@@ -21,7 +21,7 @@ from parcels.rules import flag_filter, procedure_deadlines, with_rule_facts
 from .catalog import held
 from .choices import ReminderKind, TaskCategory
 from .models import CountyTask, RectificationItem
-from .progress import _task_refs, task_progress
+from .progress import task_progress, task_refs
 
 HORIZON_DAYS = 14
 
@@ -112,7 +112,7 @@ def _tasks_overlapping_year(year):
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     return held(
         ("tasks_overlapping_year", year),
-        lambda: tuple(_task_refs(CountyTask.objects.filter(start_date__lte=last, end_date__gte=first))),
+        lambda: tuple(task_refs(CountyTask.objects.filter(start_date__lte=last, end_date__gte=first))),
     )
 
 

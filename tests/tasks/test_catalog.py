@@ -2,7 +2,7 @@
 codes) while the stamp that the database changes with every write of tasks, milestones and regions says it
 is unchanged.
 
-Every test compares what the process serves with a fresh read of the database (``_task_refs``, which the
+Every test compares what the process serves with a fresh read of the database (``task_refs``, which the
 held copy is made of): after each kind of write, inside and after transactions, rolled back or not, and,
 on PostgreSQL, against a write committed by another connection.
 """
@@ -20,7 +20,7 @@ from tasks import services as task_services
 from tasks import triggers
 from tasks.catalog import forget, held
 from tasks.models import CatalogStamp, CountyTask, Milestone
-from tasks.progress import _task_refs, tasks_in_scope, year_tasks
+from tasks.progress import task_refs, tasks_in_scope, year_tasks
 from tests.factories import RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def seen(refs):
 
 
 def fresh(year=2023):
-    return seen(_task_refs(CountyTask.objects.filter(year=year)))
+    return seen(task_refs(CountyTask.objects.filter(year=year)))
 
 
 @pytest.fixture
