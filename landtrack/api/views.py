@@ -13,8 +13,6 @@ from leadership.scope import can_write
 from .errors import PreconditionFailed
 from .parsers import JSONParser
 
-UNSAFE_METHODS = ("PUT", "PATCH", "DELETE")
-
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -58,6 +56,10 @@ class ScopedViewSetMixin:
             raise PermissionDenied(f"您不能在“{region.name}”录入或修改此类数据。")
 
 
+#: The actions that change one object: each runs in a transaction (below) and reads its object locked.
+LOCKING_ACTIONS = frozenset({"update", "partial_update", "destroy"})
+
+
 class VersionedViewSetMixin:
     """``ETag`` on reading one object; a PUT/PATCH/DELETE whose ``If-Match`` names another version is 412.
 
@@ -92,13 +94,15 @@ class VersionedViewSetMixin:
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.request.method in UNSAFE_METHODS:
+        # By action, not by method: OPTIONS asks get_object() under a PUT's name (DRF's SimpleMetadata)
+        # outside any transaction, where a locking read is an error, not a lock.
+        if self.action in LOCKING_ACTIONS:
             queryset = queryset.select_for_update(of=("self",))
         return queryset
 
     def get_object(self):
         obj = super().get_object()
-        if self.request.method in UNSAFE_METHODS:
+        if self.action in LOCKING_ACTIONS:
             self.if_match_version = self.parse_if_match(obj)
         return obj
 
