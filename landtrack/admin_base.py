@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, ProtectedError, Q
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from landtrack.services import StaleVersion
@@ -239,7 +240,25 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         self._check_ids(object_id, version_id)
         if request.method == "POST":
             raise PermissionDenied
+        # simple-history asks only whether the past version lay in the user's scope: a row moved to another
+        # county since would still open for its former county, with the row's current boundary map on it.
+        # The object is judged as the history list judges it: as it is now.
+        if not self.has_view_permission(request, self._history_subject(request, object_id)):
+            raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _history_subject(self, request, object_id):
+        """The object whose history is asked for, as simple-history's history view finds it: the row in the
+        user's scope, else (outside it, or deleted) its latest recorded state."""
+        object_id = unquote(object_id)
+        obj = self.get_queryset(request).filter(pk=object_id).first()
+        if obj is None:
+            latest = self.model.history.filter(**{self.opts.pk.attname: object_id}).order_by("-history_date")
+            record = latest.first()
+            if record is None:
+                raise Http404
+            obj = record.instance
+        return obj
 
     def history_view(self, request, object_id, extra_context=None):
         """The object's change history, followed by that of the rows edited with it (disposals, milestones,
@@ -249,11 +268,15 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def inline_history(self, request, object_id):
-        """[(verbose name, rows newest first)] for each inline model that keeps a history."""
-        if not self.get_queryset(request).filter(pk=object_id).exists():
+        """[(verbose name, rows newest first)] for each inline model that keeps a history.
+
+        The inlines are those the object's change page edits (``get_inlines``), not only the fixed
+        ``inlines``: an idle parcel's page also edits its 令53 procedure."""
+        obj = self.get_queryset(request).filter(pk=object_id).first()
+        if obj is None:
             return []  # out of scope or absent: the history view itself refuses
         sections = []
-        for inline in self.inlines:
+        for inline in self.get_inlines(request, obj):
             child = inline.model
             if not hasattr(child, "history"):
                 continue
@@ -300,6 +323,21 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             self.message_user(request, "；".join(error.messages), messages.ERROR)
         return HttpResponseRedirect(request.get_full_path())
 
+    def get_deleted_objects(self, objs, request):
+        """What a deletion would take, with the rows that name the objects in a many-to-many set (a
+        rectification item's responsible units) counted as protected: the database would drop the
+        objects from those sets silently, a change to those rows that their history never records."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for relation in self.model._meta.related_objects:
+            if not relation.many_to_many:
+                continue
+            naming = relation.related_model._default_manager.filter(
+                **{f"{relation.field.name}__in": objs}
+            ).distinct()
+            label = capfirst(relation.related_model._meta.verbose_name)
+            protected = [*protected, *(f"{label}: {row}" for row in naming)]
+        return deleted, counts, perms_needed, protected
+
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
@@ -334,6 +372,8 @@ def _related_names(records, fields):
 def _shown(field, value, names):
     if value is None or value == "":
         return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"  # not Python's True/False on a Chinese page
     if field.attname in names:
         return names[field.attname].get(value, str(value))
     if field.choices:
