@@ -119,6 +119,8 @@ class CampaignPhase(ValidatedModel):
     start_date = models.DateField("开始日期", validators=[not_before_1949])
     end_date = models.DateField("结束日期", validators=[not_before_1949])
 
+    history = HistoricalRecords(verbose_name="工作阶段变更记录")
+
     class Meta:
         verbose_name = "工作阶段"
         verbose_name_plural = "工作阶段"

@@ -39,7 +39,7 @@ PAGES = [
     ("parcels_parcel_change", ("parcels.Parcel", {"code": "XN2022-003"}), 10),
     ("tasks_campaign_changelist", None, 8),
     ("tasks_campaign_add", None, 5),
-    ("tasks_campaign_change", ("tasks.Campaign", {"year": 2023}), 9),
+    ("tasks_campaign_change", ("tasks.Campaign", {"year": 2023}), 10),  # its phases keep a history too
     ("tasks_countytask_changelist", None, 9),
     ("tasks_countytask_add", None, 6),
     ("tasks_countytask_change", ("tasks.CountyTask", {"year": 2022}), 10),

@@ -1,0 +1,118 @@
+"""Admin defects found in review: each test names the rule the admin broke."""
+
+import pytest
+from django.urls import reverse
+
+from leadership.choices import Role
+from leadership.models import Region
+from parcels import services
+from tests.factories import ParcelFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def login(client, demo):
+    def sign_in(username, role, region_code):
+        user = UserFactory(
+            username=username, role=role, region=Region.objects.get(code=region_code) if region_code else None
+        )
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+def test_a_past_version_of_a_parcel_moved_to_another_county_is_not_shown_to_its_former_county(login):
+    # Entered under 安泽县 by mistake, then moved to 乡宁县, where it is edited on.
+    parcel = ParcelFactory(county=Region.objects.get(code="141026"), code="MOVED-1", name="安泽录入时的名称")
+    services.parcel_save(parcel=parcel)
+    services.parcel_update(parcel=parcel, county=Region.objects.get(code="141029"), name="乡宁县的名称")
+    first = parcel.history.order_by("history_id").first()
+    client = login("az_clerk", Role.COUNTY_CLERK, "141026")
+    # Neither the change page nor the history list is there for 安泽县 any more ...
+    assert client.get(reverse("admin:parcels_parcel_change", args=[parcel.pk])).status_code == 302
+    assert client.get(reverse("admin:parcels_parcel_history", args=[parcel.pk])).status_code == 403
+    # ... and so neither is a past version of it, which also shows the parcel's current map and status.
+    version = client.get(reverse("admin:parcels_parcel_simple_history", args=[parcel.pk, first.history_id]))
+    assert version.status_code == 403
+    # Its county reads the versions recorded since it moved there.
+    latest = parcel.history.order_by("history_id").last()
+    xiangning = login("xn_clerk", Role.COUNTY_CLERK, "141029")
+    version = xiangning.get(
+        reverse("admin:parcels_parcel_simple_history", args=[parcel.pk, latest.history_id])
+    )
+    assert version.status_code == 200 and "乡宁县的名称" in version.content.decode()
+
+
+def test_a_parcels_admin_history_shows_its_idle_procedure_changes(login):
+    from parcels.models import Parcel
+    from tests.admin_forms import admin_form_data
+
+    client = login("az_clerk", Role.COUNTY_CLERK, "141026")
+    parcel = Parcel.objects.get(code="AZ-XZ-002")  # 闲置土地: its page edits the 令53 procedure
+    url = reverse("admin:parcels_parcel_change", args=[parcel.pk])
+    data = admin_form_data(client.get(url))
+    data |= {
+        "idle_procedure-TOTAL_FORMS": "1",
+        "idle_procedure-0-parcel": str(parcel.pk),
+        "idle_procedure-0-found_date": "2024-01-05",
+        "idle_procedure-0-notice_number": "安自然资〔2024〕1号",
+    }
+    assert client.post(url, data).status_code == 302
+    assert parcel.idle_procedure.notice_number == "安自然资〔2024〕1号"
+    page = client.get(reverse("admin:parcels_parcel_history", args=[parcel.pk])).content.decode()
+    assert "闲置土地处置程序的变更记录" in page
+    assert "调查通知书文号：</strong>— → 安自然资〔2024〕1号" in page and "az_clerk" in page
+    # A yes/no field reads in Chinese, as every other value on the page.
+    assert "当事人申请听证：</strong>— → 否" in page and "False" not in page
+
+
+def test_a_unit_named_by_rectification_items_is_not_deleted_from_under_them(login):
+    from leadership.models import Unit
+    from tests.helpers import database_snapshot
+
+    client = login("xn_office", Role.COUNTY_OFFICE, "141029")
+    unit = Unit.objects.get(name="乡宁县推进“标准地”改革工作领导小组成员单位")
+    items = list(unit.rectifications.all())
+    assert len(items) == 4  # named by nothing else: the database would drop it from the items unrecorded
+    url = reverse("admin:leadership_unit_delete", args=[unit.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert {f"整改事项: {item}" for item in items} <= set(map(str, page.context["protected"]))
+    before = database_snapshot()
+    assert client.post(url, {"post": "yes"}).status_code == 200
+    changelist = reverse("admin:leadership_unit_changelist")
+    bulk = client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [unit.pk], "post": "yes"}
+    )
+    assert bulk.status_code == 200
+    assert database_snapshot() == before
+    assert all(unit in item.responsible_units.all() for item in items)
+
+
+def test_a_campaigns_phases_keep_their_history_and_show_it_on_the_campaigns_page(login):
+    from django.core.management import call_command
+
+    from tasks.models import Campaign
+    from tests.admin_forms import admin_form_data
+
+    call_command("populate_history", "--auto", verbosity=0)  # as `make run` does after loading the demo
+    campaign = Campaign.objects.get(region__code="141026")
+    phase = campaign.phases.order_by("order", "start_date").first()
+    client = login("az_office", Role.COUNTY_OFFICE, "141026")
+    url = reverse("admin:tasks_campaign_change", args=[campaign.pk])
+    data = admin_form_data(client.get(url))
+    (id_key,) = [key for key, value in data.items() if key.endswith("-id") and value == str(phase.pk)]
+    prefix = id_key.removesuffix("-id")
+    response = client.post(url, data | {f"{prefix}-name": "清理处置（延长）"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    record = phase.history.order_by("-history_id").first()
+    assert (record.name, record.history_user.username, record.history_type) == (
+        "清理处置（延长）",
+        "az_office",
+        "~",
+    )
+    page = client.get(reverse("admin:tasks_campaign_history", args=[campaign.pk])).content.decode()
+    assert "工作阶段的变更记录" in page
+    assert f"阶段名称：</strong>{phase.name} → 清理处置（延长）" in page
