@@ -43,7 +43,12 @@ def county_map(request, county_code):
     """The county's parcels on one map, a legend by status, and each parcel's figures on a click."""
     region = _county(request, county_code)
     form = MapQuery(request.GET or None)
-    chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    # A bad value is reported on the form and left out (cleaned_data keeps only the good ones): the other
+    # still filters the map.
+    chosen = {}
+    if form.is_bound:
+        form.is_valid()
+        chosen = form.cleaned_data
     parcels = (
         Parcel.objects.visible_to(request.user)
         .filter(county=region)

@@ -73,8 +73,9 @@ class DashboardQuery(forms.Form):
         validators=[not_before_1949],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    sort = forms.ChoiceField(choices=[(key, key) for key in SORT_KEYS], required=False)
-    dir = forms.ChoiceField(choices=[("asc", "asc"), ("desc", "desc")], required=False)
+    # Labels in Chinese: the form names a bad value's field in its message.
+    sort = forms.ChoiceField(label="排序", choices=[(key, key) for key in SORT_KEYS], required=False)
+    dir = forms.ChoiceField(label="排序方向", choices=[("asc", "asc"), ("desc", "desc")], required=False)
 
 
 @dataclass
@@ -95,7 +96,11 @@ def _require_role(user):
 def _query(request, tasks):
     """Read ?year=&as_of=&sort=&dir=; bad values are shown on the form and replaced by defaults."""
     form = DashboardQuery(request.GET or None)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    # Only a bad value gives way to its default: cleaned_data keeps the fields that were good, so a stale
+    # sort key in a bookmark does not turn the date and year asked for into today's.
+    if form.is_bound:
+        form.is_valid()
+    data = form.cleaned_data if form.is_bound else {}
     as_of = data.get("as_of") or timezone.localdate()
     years = sorted(set(tasks.values_list("year", flat=True)), reverse=True)
     year = data.get("year")
@@ -266,6 +271,14 @@ def county(request, county_code):
     pending = list(pending[: PENDING_LIMIT + 1])
     for parcel in pending:
         parcel.admin_url = reverse("admin:parcels_parcel_change", args=[parcel.pk])
+    # The monthly report of the tasks shown: it reads the months of one task year, so a date after the
+    # page's year gives that year's December, a date before it its January (the date's own year would
+    # be a report of other tasks, or of none).
+    report_year = view.year or view.as_of.year
+    if view.as_of.year == report_year:
+        report_month = view.as_of.month
+    else:
+        report_month = 12 if view.as_of.year > report_year else 1
     return render(
         request,
         "dashboard/county.html",
@@ -276,5 +289,7 @@ def county(request, county_code):
             "pending": pending[:PENDING_LIMIT],
             "pending_more": len(pending) > PENDING_LIMIT,
             "pending_admin_url": f"{reverse('admin:parcels_parcel_changelist')}?county={region.code}&status=pending",
+            "report_year": report_year,
+            "report_month": report_month,
         },
     )
