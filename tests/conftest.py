@@ -58,6 +58,21 @@ def demo(regions):
 
 
 @pytest.fixture
+def login(client, demo):
+    """Sign the test client in as a new user of ``role`` in the region of ``region_code`` (None: none),
+    on the demo data: ``login("az_clerk", Role.COUNTY_CLERK, "141026")``."""
+
+    def sign_in(username, role, region_code):
+        user = UserFactory(
+            username=username, role=role, region=Region.objects.get(code=region_code) if region_code else None
+        )
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
 def anze(regions):
     return regions["141026"]
 

@@ -6,21 +6,9 @@ from django.urls import reverse
 from leadership.choices import Role
 from leadership.models import Region
 from parcels import services
-from tests.factories import ParcelFactory, UserFactory
+from tests.factories import ParcelFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def login(client, demo):
-    def sign_in(username, role, region_code):
-        user = UserFactory(
-            username=username, role=role, region=Region.objects.get(code=region_code) if region_code else None
-        )
-        client.force_login(user)
-        return client
-
-    return sign_in
 
 
 def test_a_past_version_of_a_parcel_moved_to_another_county_is_not_shown_to_its_former_county(login):

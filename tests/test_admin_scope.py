@@ -15,18 +15,6 @@ from tests.helpers import database_snapshot
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def login(client, demo):
-    def sign_in(username, role, region_code):
-        user = UserFactory(
-            username=username, role=role, region=Region.objects.get(code=region_code) if region_code else None
-        )
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
 def listed_codes(client):
     response = client.get(reverse("admin:parcels_parcel_changelist"), {"all": ""})
     assert response.status_code == 200
