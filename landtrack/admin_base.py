@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from landtrack.services import StaleVersion
+from landtrack.validation import rows_naming
 from leadership.choices import RegionLevel
 from leadership.scope import (
     can_read_admin,
@@ -324,19 +325,11 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return HttpResponseRedirect(request.get_full_path())
 
     def get_deleted_objects(self, objs, request):
-        """What a deletion would take, with the rows that name the objects in a many-to-many set (a
-        rectification item's responsible units) counted as protected: the database would drop the
-        objects from those sets silently, a change to those rows that their history never records."""
+        """What a deletion would take, with the rows that name the objects in a many-to-many set listed
+        as protected, as the models refuse that deletion (landtrack.validation.protect_from_sets)."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        for relation in self.model._meta.related_objects:
-            if not relation.many_to_many:
-                continue
-            naming = relation.related_model._default_manager.filter(
-                **{f"{relation.field.name}__in": objs}
-            ).distinct()
-            label = capfirst(relation.related_model._meta.verbose_name)
-            protected = [*protected, *(f"{label}: {row}" for row in naming)]
-        return deleted, counts, perms_needed, protected
+        naming = [f"{capfirst(label)}: {row}" for label, row in rows_naming(self.model, objs)]
+        return deleted, counts, perms_needed, [*protected, *naming]
 
     def delete_view(self, request, object_id, extra_context=None):
         try:

@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import BaseValidator, MaxLengthValidator
 from django.db import models
+from django.db.models import ProtectedError
+from django.db.models.signals import pre_delete
 
 # The dates any record may hold: none before the People's Republic (anything earlier is a typing or Excel
 # error) and none after 2999, so that periods counted in full years from a date stay in the calendar.
@@ -132,4 +134,31 @@ def text_field(verbose_name, max_length=TEXT_MAX_LENGTH, **kwargs):
     """Free text with an upper bound that the model itself enforces (TextField alone does not)."""
     return models.TextField(
         verbose_name, max_length=max_length, validators=[MaxLengthValidator(max_length)], **kwargs
+    )
+
+
+def rows_naming(model, objs):
+    """[(verbose name of the naming model, row)]: the rows that name any of ``objs`` (rows of ``model``) in
+    a many-to-many set, as a rectification item names its responsible units."""
+    found = []
+    for relation in model._meta.related_objects:
+        if relation.many_to_many:
+            naming = relation.related_model._default_manager.filter(**{f"{relation.field.name}__in": objs})
+            found += [(relation.related_model._meta.verbose_name, row) for row in naming.distinct()]
+    return found
+
+
+def protect_from_sets(model):
+    """Refuse to delete a ``model`` row that a many-to-many set names (ProtectedError, as for a PROTECT
+    foreign key): the database would drop it from the set, a change to the naming row that its history
+    never records. Whatever deletes it — the admin, a bulk delete, the shell — is refused."""
+
+    def refuse(sender, instance, **kwargs):
+        naming = rows_naming(model, [instance])
+        if naming:
+            names = "、".join(f"{label}“{row}”" for label, row in naming)
+            raise ProtectedError(f"“{instance}”仍被{names}引用，不能删除。", {row for _, row in naming})
+
+    pre_delete.connect(
+        refuse, sender=model, weak=False, dispatch_uid=f"protect_from_sets:{model._meta.label}"
     )

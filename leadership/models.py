@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from landtrack.validation import ValidatedModel, text_field
+from landtrack.validation import ValidatedModel, protect_from_sets, text_field
 
 from .choices import (
     PARENT_LEVEL,
@@ -135,6 +135,10 @@ class Unit(ValidatedModel):
 
 class LeadershipGroupQuerySet(ScopedQuerySet):
     county_lookup = "region"
+
+
+# A rectification item's responsible units: a unit it names is not deleted from under it.
+protect_from_sets(Unit)
 
 
 class LeadershipGroup(ValidatedModel):

@@ -64,3 +64,26 @@ def test_a_role_needs_a_region_of_its_level(regions, role, code, message):
     with pytest.raises(ValidationError) as error:
         user.full_clean(exclude=["password"])
     assert message in error.value.message_dict["region"][0]
+
+
+def test_a_unit_named_by_rectification_items_is_not_deleted_by_any_path(demo):
+    # The database would drop it from the items' responsible units, unrecorded in their history: the
+    # admin, a bulk delete and the shell are refused alike, and nothing changes.
+    from django.db.models import ProtectedError
+
+    from tests.helpers import database_snapshot
+
+    unit = Unit.objects.get(name="乡宁县推进“标准地”改革工作领导小组成员单位")
+    items = set(unit.rectifications.all())
+    assert len(items) == 4
+    before = database_snapshot()
+    with pytest.raises(ProtectedError) as refusal, transaction.atomic():
+        unit.delete()
+    assert "整改事项“" in str(refusal.value.args[0]) and set(refusal.value.protected_objects) == items
+    with pytest.raises(ProtectedError), transaction.atomic():
+        Unit.objects.filter(pk=unit.pk).delete()
+    assert database_snapshot() == before
+    # A unit no set names is deleted as before.
+    spare = Unit.objects.create(region=unit.region, name="无整改事项的单位")
+    spare.delete()
+    assert not Unit.objects.filter(pk=spare.pk).exists()
