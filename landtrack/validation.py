@@ -5,7 +5,6 @@ the Django shell all refuse the same bad data with the same Chinese messages.
 """
 
 import datetime
-import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.core.validators import BaseValidator, MaxLengthValidator
 from django.db import models
 from django.db.models import ProtectedError
 from django.db.models.signals import pre_delete
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 # The dates any record may hold: none before the People's Republic (anything earlier is a typing or Excel
 # error) and none after 2999, so that periods counted in full years from a date stay in the calendar.
@@ -64,9 +64,9 @@ def area_field(verbose_name, **kwargs):
     )
 
 
-# The control characters a worksheet cannot hold (XML 1.0; openpyxl's ILLEGAL_CHARACTERS_RE): never typed,
-# only pasted in by mistake, and text holding one could not be exported or reported. Tab and line breaks pass.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# The control characters a worksheet cannot hold (XML 1.0), as openpyxl refuses them: never typed, only
+# pasted in by mistake, and text holding one could not be exported or reported. Tab and line breaks pass.
+CONTROL_CHARACTERS = ILLEGAL_CHARACTERS_RE
 
 
 def control_character_error(value):

@@ -194,7 +194,7 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _SIGNIFICANT = Context(prec=15)  # what Excel keeps of a number: 15 significant digits
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 # Excel keeps 15 significant digits of a number: a longer code typed as one has lost the rest.
-_LARGEST_EXACT = 10**15
+LARGEST_EXACT = 10**15
 
 _DATE_FORMS = (
     re.compile(
@@ -209,6 +209,17 @@ _EXCEL_SERIALS = range(1, 2958466)
 
 class CellErrorValue(str):
     """An Excel error value (#N/A, #REF!, #VALUE! …) read from a cell."""
+
+
+def cell_value(cell):
+    """A cell's value, an Excel error (#N/A …) marked as one: openpyxl gives it as its bare text."""
+    return CellErrorValue(cell.value) if cell.data_type == "e" else cell.value
+
+
+def refuse_error_value(value):
+    """CellProblem for an Excel error value: it holds no content, whatever its text."""
+    if isinstance(value, CellErrorValue):
+        raise CellProblem(f"单元格是错误值“{value}”，请填写实际内容。")
 
 
 def _shorten(text, limit=30):
@@ -471,11 +482,9 @@ _TEXTUAL_READERS = {"county", "code", "docno", "text", "town", "unit"}
 
 def _raw_value(cell, column):
     """A cell's value as read, before its column's rules: Excel errors marked, zero-padded codes kept."""
-    value = cell.value
-    if value is None:
-        return None
-    if cell.data_type == "e":
-        return CellErrorValue(value)
+    value = cell_value(cell)
+    if value is None or isinstance(value, CellErrorValue):
+        return value
     if (
         column.reader in _TEXTUAL_READERS
         and isinstance(value, (int, float))
@@ -787,13 +796,12 @@ class _County:
 
     def read(self, column, value):
         """A cell's value as the column's field takes it; CellProblem when it cannot be read."""
-        if isinstance(value, CellErrorValue):
-            raise CellProblem(f"单元格是错误值“{value}”，请填写实际内容。")
+        refuse_error_value(value)
         reader = column.reader
         if reader == "text":
             return _as_text(value)
         if reader in ("code", "county"):
-            if isinstance(value, float) and abs(value) >= _LARGEST_EXACT:
+            if isinstance(value, float) and abs(value) >= LARGEST_EXACT:
                 raise CellProblem(
                     f"“{_shorten(_as_text(value))}”是以数字保存的长编号，Excel 只保留 15 位有效数字，其余各位已变为 0；"
                     "请把该列设为文本格式后重新填写。"
@@ -1038,12 +1046,15 @@ def _safe_text(value):
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
-def _text_cell(sheet, value):
-    """A name or text as a cell that holds it as text, never as a formula (=HYPERLINK(…) stays text)."""
-    if not value:
-        return None
+# Excel keeps at most this many characters in a cell.
+CELL_LIMIT = 32767
+
+
+def text_cell(sheet, value):
+    """Text as a cell that holds it as text, never as a formula (=HYPERLINK(…) stays text), without the
+    characters a worksheet cannot hold, cut to a cell's length: every workbook LandTrack writes uses it."""
     cell = WriteOnlyCell(sheet, value=None)
-    cell.value, cell.data_type = _safe_text(value), "s"
+    cell.value, cell.data_type = _safe_text(value[:CELL_LIMIT]), "s"
     return cell
 
 
@@ -1119,7 +1130,7 @@ def _cell_makers(sheet, kind, columns):
             return None
         value = _safe_text(value)
         if value.startswith("="):
-            return _text_cell(sheet, value)
+            return text_cell(sheet, value)
         return value
 
     def code(value):
@@ -1215,8 +1226,8 @@ def write_ledger(target, sheets, *, towns=(), units=(), notes=(), max_rows=None)
         for index in range(max(len(towns), len(units))):
             lists.append(
                 [
-                    _text_cell(lists, towns[index]) if index < len(towns) else None,
-                    _text_cell(lists, units[index]) if index < len(units) else None,
+                    text_cell(lists, towns[index]) if index < len(towns) else None,
+                    text_cell(lists, units[index]) if index < len(units) else None,
                 ]
             )
     if notes:

@@ -19,17 +19,19 @@ from . import services
 from .choices import SupplyMethod
 from .ledger import (
     HEADER_SEARCH_ROWS,
+    LARGEST_EXACT,
     MAX_ROWS,
     NOT_XLSX,
-    CellErrorValue,
     CellProblem,
     _as_text,
     _header_key,
     _is_blank,
     _key,
+    cell_value,
     open_xlsx,
     read_date,
     read_decimal,
+    refuse_error_value,
 )
 from .models import SupplyRecord
 
@@ -112,7 +114,7 @@ def read_supply_file(source):
                 continue
             sheet.reset_dimensions()
             # Cells, not bare values: an Excel error (#N/A) must not pass for the text "#N/A".
-            rows = ([_cell_value(cell) for cell in cells] for cells in sheet.iter_rows())
+            rows = ([cell_value(cell) for cell in cells] for cells in sheet.iter_rows())
             for number, values in enumerate(rows, 1):
                 if number > HEADER_SEARCH_ROWS:
                     break
@@ -135,10 +137,6 @@ def read_supply_file(source):
         raise SupplyFileError(NOT_XLSX) from None
     finally:
         workbook.close()
-
-
-def _cell_value(cell):
-    return CellErrorValue(cell.value) if cell.data_type == "e" else cell.value
 
 
 def _data_rows(sheet, rows, header_row, positions):
@@ -171,10 +169,9 @@ def _method(text):
 
 
 def _read(column, value):
-    if isinstance(value, CellErrorValue):
-        raise CellProblem(f"单元格是错误值“{value}”，请填写实际内容。")
+    refuse_error_value(value)
     if column.reader in ("number", "text"):
-        if column.reader == "number" and isinstance(value, float) and abs(value) >= 1e15:
+        if column.reader == "number" and isinstance(value, float) and abs(value) >= LARGEST_EXACT:
             raise CellProblem(
                 "电子监管号超过 15 位数字，被 Excel 当作数字改变了末几位；请将该列设为文本后重新填写。"
             )

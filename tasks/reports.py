@@ -18,7 +18,6 @@ from django.db.models import F
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
@@ -29,6 +28,7 @@ from landtrack.numbers import area_2, rate_2
 from landtrack.validation import ZERO
 from leadership.models import GroupMember, Unit
 from parcels.choices import ParcelKind, ParcelStatus
+from parcels.ledger import text_cell
 from parcels.models import Parcel
 from parcels.rules import with_disposed_as_of
 
@@ -60,8 +60,6 @@ MISSED_FONT = Font(color="B42318", bold=True)
 FORMATS = {"area": "0.00", "rate": "0.00", "int": "0", "date": "yyyy-mm-dd", "text": "@"}
 # The rows above the header: the title, then the date and units.
 HEADER_ROW = 3
-# Excel keeps at most this many characters in a cell.
-CELL_LIMIT = 32767
 
 
 class Column:
@@ -85,14 +83,6 @@ def report_as_of(last_day, today=None):
 
 def cn_date(value):
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
-
-
-def _text_cell(sheet, text):
-    """Text as a cell holds it: as text even when it starts with "=", cut to a cell's length, without the
-    control characters a worksheet cannot hold (text stored before the models refused them)."""
-    cell = WriteOnlyCell(sheet)
-    cell.value, cell.data_type = ILLEGAL_CHARACTERS_RE.sub("", text[:CELL_LIMIT]), "s"
-    return cell
 
 
 class ReportSheet:
@@ -135,7 +125,7 @@ class ReportSheet:
         self.sheet.append(cells)
 
     def _banner(self, text, font, alignment, height=None):
-        cell = _text_cell(self.sheet, text)
+        cell = text_cell(self.sheet, text)
         cell.font, cell.alignment = font, alignment
         self._append([cell], height=height)
         self.merge(self.rows, 1, self.rows, len(self.columns))
@@ -151,7 +141,7 @@ class ReportSheet:
         cells = []
         for index, value in enumerate(values):
             if isinstance(value, str):
-                cell = _text_cell(self.sheet, value)
+                cell = text_cell(self.sheet, value)
             else:
                 cell = WriteOnlyCell(self.sheet, value=value)
             cell._style = copy(self._style(index, total, fonts.get(index) if fonts else None))
@@ -181,7 +171,7 @@ class ReportSheet:
         return style
 
     def note(self, text):
-        cell = _text_cell(self.sheet, text)
+        cell = text_cell(self.sheet, text)
         cell.font, cell.alignment = NOTE_FONT, LEFT
         self._append([cell])
         self.merge(self.rows, 1, self.rows, len(self.columns))
