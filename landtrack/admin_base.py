@@ -128,20 +128,17 @@ class ScopedAdminMixin:
         return _scope_choices(field, db_field, request)
 
 
-#: The fields that may hold a unit of the county's city (Parcel.clean, CountyTask.clean). Every other unit
-#: of a county's row is the county's own (a rectification's, a leadership group's), and a county role's
-#: choice list offers only those, not units its model would then refuse.
-CITY_UNIT_FIELDS = frozenset({"parcels.parcel.responsible_unit", "tasks.countytask.lead_unit"})
-
-
 def _scope_choices(field, db_field, request):
     """Limit a choice list to rows in the user's scope (and, for regions, where they may write)."""
     if field is None or not hasattr(field, "queryset"):
         return field
     queryset = field.queryset
     if hasattr(queryset, "visible_to"):
-        name = f"{db_field.model._meta.label_lower}.{db_field.name}"
-        field.queryset = queryset.visible_to(request.user, with_city=name in CITY_UNIT_FIELDS)
+        # A county's city's units only where the model takes them (``units_of_its_city``: a parcel's unit,
+        # a task's lead unit); every other unit of a county's row is its own, and no unit is offered that
+        # the model would then refuse.
+        with_city = db_field.name in getattr(db_field.model, "units_of_its_city", ())
+        field.queryset = queryset.visible_to(request.user, with_city=with_city)
     elif queryset.model._meta.label_lower == "leadership.region":
         regions = scope_regions(request.user)
         if regions is not None:

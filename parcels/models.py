@@ -124,6 +124,9 @@ class ParcelQuerySet(ScopedQuerySet):
 class Parcel(ValidatedModel):
     """One ledger line (地块/宗地): approved land not yet supplied, or supplied land left idle."""
 
+    #: The unit fields that may name a unit of the county's city, not only the county's own (clean()).
+    units_of_its_city = frozenset({"responsible_unit"})
+
     county = models.ForeignKey(
         Region,
         on_delete=models.PROTECT,
