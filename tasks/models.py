@@ -148,6 +148,9 @@ class CountyTaskQuerySet(ScopedQuerySet):
 class CountyTask(ValidatedModel):
     """The area a county must dispose of in a year (年度消化任务), assigned by the city, with milestones."""
 
+    #: The unit fields that may name a unit of the county's city, not only the county's own (clean()).
+    units_of_its_city = frozenset({"lead_unit"})
+
     county = models.ForeignKey(
         Region,
         on_delete=models.PROTECT,
@@ -565,8 +568,11 @@ class RectificationItem(ValidatedModel):
 
     def done_by(self, as_of):
         """Whether the item was done (已完成 or 已销号) on the date: finished then, not only later."""
-        return self.status in FINISHED_RECTIFICATION and (
-            self.completed_date is None or self.completed_date <= as_of
+        # As pending_on(): a finished item holds its completed_date (constraint rectification_finished_has_date).
+        return (
+            self.status in FINISHED_RECTIFICATION
+            and self.completed_date is not None
+            and self.completed_date <= as_of
         )
 
     def is_overdue(self, as_of=None):
