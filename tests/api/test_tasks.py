@@ -15,6 +15,12 @@ def city(users):
     return client_for(users["city"])
 
 
+def post_task(city, **fields):
+    """POST /tasks/ of a 10 亩 乡宁县 task of 2023 (both kinds), with ``fields`` changed or added."""
+    body = {"county": "141029", "year": 2023, "category": "both", "target_area_mu": "10", **fields}
+    return city.post("/api/v1/tasks/", body, format="json")
+
+
 def test_a_task_posted_without_milestones_gets_the_defaults(city):
     response = city.post(
         "/api/v1/tasks/",
@@ -35,11 +41,7 @@ def test_a_task_posted_without_milestones_gets_the_defaults(city):
 
 
 def test_custom_milestones_replace_the_set_on_patch(city):
-    task_id = city.post(
-        "/api/v1/tasks/",
-        {"county": "141029", "year": 2023, "category": "both", "target_area_mu": "10"},
-        format="json",
-    ).json()["id"]
+    task_id = post_task(city).json()["id"]
     response = city.patch(
         f"/api/v1/tasks/{task_id}/",
         {
@@ -77,17 +79,7 @@ def test_custom_milestones_replace_the_set_on_patch(city):
 )
 def test_bad_milestones_are_400_and_write_nothing(city, milestones, message):
     before = database_snapshot()
-    response = city.post(
-        "/api/v1/tasks/",
-        {
-            "county": "141029",
-            "year": 2023,
-            "category": "both",
-            "target_area_mu": "10",
-            "milestones": milestones,
-        },
-        format="json",
-    )
+    response = post_task(city, milestones=milestones)
     assert response.status_code == 400, response.content
     assert "milestones" in response.json()
     assert message in str(response.json()["milestones"])
@@ -96,20 +88,13 @@ def test_bad_milestones_are_400_and_write_nothing(city, milestones, message):
 
 def test_a_bad_milestone_is_named_by_its_place_in_the_list_counted_from_1(city):
     before = database_snapshot()
-    response = city.post(
-        "/api/v1/tasks/",
-        {
-            "county": "141029",
-            "year": 2023,
-            "category": "both",
-            "target_area_mu": "10",
-            "milestones": [
-                {"due": "2023-06-30", "target_rate": "50"},
-                {"due": "2023-11-30", "target_rate": "百分之百"},
-                {"due": "2023-02-30", "target_rate": "100"},
-            ],
-        },
-        format="json",
+    response = post_task(
+        city,
+        milestones=[
+            {"due": "2023-06-30", "target_rate": "50"},
+            {"due": "2023-11-30", "target_rate": "百分之百"},
+            {"due": "2023-02-30", "target_rate": "100"},
+        ],
     )
     assert response.status_code == 400, response.content
     assert response.json() == {
@@ -122,11 +107,7 @@ def test_a_bad_milestone_is_named_by_its_place_in_the_list_counted_from_1(city):
 
 
 def test_a_year_changed_without_its_period_is_refused_and_changed_with_it_is_taken(city):
-    task_id = city.post(
-        "/api/v1/tasks/",
-        {"county": "141029", "year": 2023, "category": "both", "target_area_mu": "10"},
-        format="json",
-    ).json()["id"]
+    task_id = post_task(city).json()["id"]
     url = f"/api/v1/tasks/{task_id}/"
     before = database_snapshot()
     # The period stays 2023's (its default) and would make a "2024" task count 2023's disposals.
@@ -159,11 +140,7 @@ def test_a_year_changed_without_its_period_is_refused_and_changed_with_it_is_tak
 
 
 def test_a_target_of_zero_is_refused(city):
-    response = city.post(
-        "/api/v1/tasks/",
-        {"county": "141029", "year": 2023, "category": "both", "target_area_mu": "0"},
-        format="json",
-    )
+    response = post_task(city, target_area_mu="0")
     assert response.status_code == 400
     assert response.json()["target_area_mu"] == ["任务面积必须大于 0 亩。"]
 
