@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, ProtectedError, Q
+from django.db.models import Count, ProtectedError, Q, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -60,26 +60,32 @@ class VersionedForm(forms.ModelForm):
 
 
 class ChangeMarkerForm(forms.ModelForm):
-    """For a model without a ``version``: refuses to save over a change recorded since the form was opened.
+    """Refuses to save over a change recorded since the form was opened that no ``version`` covers.
 
-    The marker is the newest change-history id of the object and of the rows edited inline with it
-    (a group's members), read by the admin's ``change_marker``; it is set when the form is
-    rendered and compared again when the form comes back.
+    The marker is the newest change-history id of the object (when it has no ``version``) and of the
+    rows edited inline with it whose saves do not raise its version (a group's members, a parcel's notes
+    and 令53 procedure), read by the admin's ``change_marker``; it is set when the form is rendered and
+    compared again when the form comes back.
     """
 
     seen_change = forms.CharField(widget=forms.HiddenInput, required=False)
     model_admin = None  # set by LandTrackAdmin.get_form
+    marked_models = ()  # the inline models the marker watches, set by LandTrackAdmin.get_form
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
-            self.fields["seen_change"].initial = self.model_admin.change_marker(self.instance)
+            self.fields["seen_change"].initial = self.marker()
+
+    def marker(self):
+        return self.model_admin.change_marker(self.instance, self.marked_models)
 
     def clean(self):
         cleaned = super().clean()
         seen = cleaned.get("seen_change")
-        if self.instance.pk and seen and seen != self.model_admin.change_marker(self.instance):
-            raise ValidationError(stale_message(self.model_admin.last_change(self.instance)), code="stale")
+        if self.instance.pk and seen and seen != self.marker():
+            latest = self.model_admin.last_change(self.instance, self.marked_models)
+            raise ValidationError(stale_message(latest), code="stale")
         return cleaned
 
 
@@ -180,42 +186,56 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """Base for every LandTrack ModelAdmin: scoped, with change history, refusals shown not raised.
 
     A model with a ``version`` guards its change form with :class:`VersionedForm`; any other model
-    with a change history gets :class:`ChangeMarkerForm`'s guard added here, so that no change form
-    saves over someone else's newer save.
+    with a change history, and the inline rows whose saves do not raise a version, get
+    :class:`ChangeMarkerForm`'s guard added here, so that no change form saves over someone else's
+    newer save.
     """
 
     list_per_page = 50
     object_history_template = "admin/landtrack/object_history.html"
 
+    # Inline models each of whose saves raises the object's ``version`` (a parcel's disposals): the
+    # version's own check covers them, the change marker need not.
+    inlines_in_version = ()
+
     def guarded_by_history(self):
+        """Whether the object's own changes are guarded by its change history: it has no ``version``."""
         model = self.model
         has_version = any(field.name == "version" for field in model._meta.concrete_fields)
         return not has_version and hasattr(model, "history")
 
-    def history_sources(self, obj):
-        """(history queryset) of the object and of each inline model that keeps a history."""
-        sources = [type(obj).history.filter(id=obj.pk)]
-        for inline in self.inlines:
-            child = inline.model
-            if not hasattr(child, "history"):
-                continue
+    def marked_models(self, request, obj):
+        """The inline models of the object's change page that the change marker watches: those that keep a
+        history and whose saves do not raise the object's version (an idle parcel's 令53 procedure too)."""
+        return tuple(
+            inline.model
+            for inline in self.get_inlines(request, obj)
+            if hasattr(inline.model, "history") and inline.model not in self.inlines_in_version
+        )
+
+    def history_sources(self, obj, inline_models):
+        """(history queryset) of what the change marker watches: the object unless its version does, and
+        each of ``inline_models``' rows of the object."""
+        sources = [type(obj).history.filter(id=obj.pk)] if self.guarded_by_history() else []
+        for child in inline_models:
             fk = _parent_key(child, type(obj))
             sources.append(child.history.filter(**{fk.attname: obj.pk}))
         return sources
 
-    def change_marker(self, obj):
-        """The newest history ids of the object and its inline rows, as one string."""
-        from django.db.models import Max
+    def change_marker(self, obj, inline_models):
+        """The newest history ids of the object and its inline rows, as one string, read in one statement
+        ("" once the object is gone)."""
+        newest = {
+            f"newest_{number}": Subquery(source.order_by("-history_id").values("history_id")[:1])
+            for number, source in enumerate(self.history_sources(obj, inline_models))
+        }
+        row = type(obj)._base_manager.filter(pk=obj.pk).annotate(**newest).values_list(*newest).first()
+        return "" if row is None else ":".join(str(value or 0) for value in row)
 
-        return ":".join(
-            str(source.aggregate(newest=Max("history_id"))["newest"] or 0)
-            for source in self.history_sources(obj)
-        )
-
-    def last_change(self, obj):
+    def last_change(self, obj, inline_models):
         records = [
             source.select_related("history_user").order_by("-history_date").first()
-            for source in self.history_sources(obj)
+            for source in self.history_sources(obj, inline_models)
         ]
         records = [record for record in records if record is not None]
         return max(records, key=lambda record: record.history_date, default=None)
@@ -299,14 +319,18 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return sections
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None and self.guarded_by_history():
+        if obj is not None and self.is_marked(request, obj):
             base = kwargs.get("form", self.form)
-            kwargs["form"] = type(base.__name__, (ChangeMarkerForm, base), {"model_admin": self})
+            marked = {"model_admin": self, "marked_models": self.marked_models(request, obj)}
+            kwargs["form"] = type(base.__name__, (ChangeMarkerForm, base), marked)
         return super().get_form(request, obj, change=change, **kwargs)
+
+    def is_marked(self, request, obj):
+        return self.guarded_by_history() or bool(self.marked_models(request, obj))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or not self.guarded_by_history() or not self.has_change_permission(request, obj):
+        if obj is None or not self.is_marked(request, obj) or not self.has_change_permission(request, obj):
             return fieldsets
         (name, options), *rest = fieldsets
         return [(name, {**options, "fields": [*options["fields"], "seen_change"]}), *rest]

@@ -47,6 +47,7 @@ class MilestoneInline(ScopedInlineMixin, admin.TabularInline):
 class CountyTaskAdmin(LandTrackAdmin):
     form = CountyTaskForm
     inlines = [MilestoneInline]
+    inlines_in_version = (Milestone,)  # written with the task by services.task_save, which raises its version
     list_display = (
         "__str__",
         "county",

@@ -104,3 +104,87 @@ def test_a_campaigns_phases_keep_their_history_and_show_it_on_the_campaigns_page
     page = client.get(reverse("admin:tasks_campaign_history", args=[campaign.pk])).content.decode()
     assert "工作阶段的变更记录" in page
     assert f"阶段名称：</strong>{phase.name} → 清理处置（延长）" in page
+
+
+def _procedure_saved_by_colleague(parcel, notice_number):
+    from parcels.models import IdleProcedure
+    from tests.factories import UserFactory
+
+    colleague = UserFactory(username="procedure_colleague", role=Role.COUNTY_CLERK, region=parcel.county)
+    procedure = IdleProcedure.objects.filter(parcel=parcel).first() or IdleProcedure(parcel=parcel)
+    procedure.notice_number = notice_number
+    procedure._history_user = colleague
+    procedure.save()
+
+
+def test_a_parcel_saved_over_a_colleagues_newer_idle_procedure_is_refused(login):
+    """The procedure and the notes do not raise the parcel's version: the form guards them itself."""
+    from parcels.models import Parcel
+    from tests.admin_forms import admin_form_data
+    from tests.helpers import database_snapshot
+
+    client = login("az_clerk", Role.COUNTY_CLERK, "141026")
+    parcel = Parcel.objects.get(code="AZ-XZ-002")
+    url = reverse("admin:parcels_parcel_change", args=[parcel.pk])
+    _procedure_saved_by_colleague(parcel, "安自然资〔2024〕1号")
+    opened = client.get(url)
+    # Meanwhile a colleague completes the procedure's notice.
+    _procedure_saved_by_colleague(parcel, "安自然资〔2024〕2号")
+    before = database_snapshot()
+    response = client.post(url, admin_form_data(opened, name="我改的名称"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "该记录已被procedure_colleague于" in page and "您的修改未保存" in page
+    assert database_snapshot() == before
+    parcel.refresh_from_db()
+    assert parcel.idle_procedure.notice_number == "安自然资〔2024〕2号"
+    # Opened again, the form saves, and keeps the colleague's notice.
+    response = client.post(url, admin_form_data(client.get(url), name="我改的名称"))
+    assert response.status_code == 302
+    parcel.refresh_from_db()
+    assert parcel.name == "我改的名称" and parcel.idle_procedure.notice_number == "安自然资〔2024〕2号"
+
+
+def test_a_procedure_begun_by_a_colleague_after_the_form_opened_is_guarded_too(login):
+    from parcels.models import Parcel
+    from tests.admin_forms import admin_form_data
+    from tests.helpers import database_snapshot
+
+    client = login("az_clerk", Role.COUNTY_CLERK, "141026")
+    parcel = Parcel.objects.get(code="AZ-XZ-002")
+    assert not hasattr(parcel, "idle_procedure") or parcel.idle_procedure is None
+    url = reverse("admin:parcels_parcel_change", args=[parcel.pk])
+    opened = client.get(url)
+    _procedure_saved_by_colleague(parcel, "安自然资〔2024〕3号")
+    before = database_snapshot()
+    data = admin_form_data(opened) | {
+        "idle_procedure-TOTAL_FORMS": "1",
+        "idle_procedure-0-parcel": str(parcel.pk),
+        "idle_procedure-0-notice_number": "我的文号",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "该记录已被procedure_colleague于" in response.content.decode()
+    assert database_snapshot() == before
+
+
+def test_a_parcel_saved_over_a_colleagues_corrected_note_is_refused(login):
+    from parcels.models import Parcel, ProgressNote
+    from tests.admin_forms import admin_form_data
+    from tests.factories import UserFactory
+    from tests.helpers import database_snapshot
+
+    client = login("az_clerk", Role.COUNTY_CLERK, "141026")
+    parcel = Parcel.objects.get(code="AZ-XZ-002")
+    note = services.progress_note_add(parcel=parcel, date=parcel.created_at.date(), text="已约谈使用权人")
+    url = reverse("admin:parcels_parcel_change", args=[parcel.pk])
+    opened = client.get(url)
+    colleague = UserFactory(username="note_colleague", role=Role.COUNTY_CLERK, region=parcel.county)
+    note.text = "已约谈，拟收回"
+    services.progress_note_save(note=note, user=colleague)
+    before = database_snapshot()
+    response = client.post(url, admin_form_data(opened, note="我的备注"))
+    assert response.status_code == 200
+    assert "该记录已被note_colleague于" in response.content.decode()
+    assert database_snapshot() == before
+    assert ProgressNote.objects.get(pk=note.pk).text == "已约谈，拟收回"
