@@ -114,6 +114,39 @@ def test_a_parcel_without_disposals_can_be_deleted(parcel):
     assert not Parcel.objects.filter(pk=parcel.pk).exists()
 
 
+def test_a_deleted_parcels_supply_record_is_unlinked_in_its_change_history(parcel):
+    """The database would set the record's link to null unrecorded (SET NULL): the history says who and when."""
+    from parcels.models import SupplyRecord
+
+    supply = SupplyRecord(
+        county=parcel.county,
+        supervision_number="1410262020B00001",
+        project_name="某工业项目",
+        land_user="某某公司",
+        supply_method="transfer",
+        area_ha=Decimal("1.2345"),
+        contract_date=datetime.date(2020, 3, 1),
+        agreed_start_date=datetime.date(2020, 9, 30),
+        parcel=parcel,
+    )
+    supply.save()
+    clerk = UserFactory(username="deleting_clerk")
+    services.parcel_delete(parcel=parcel, user=clerk)
+    supply.refresh_from_db()
+    assert supply.parcel_id is None
+    latest = supply.history.order_by("-history_id").first()
+    assert latest.history_type == "~" and latest.parcel_id is None
+    assert latest.history_user == clerk
+    assert supply.history.count() == 2
+    # Also deleted outside the services (the shell), the change is recorded.
+    other = ParcelFactory(county=parcel.county, code="AZ-DEL-2")
+    supply.parcel = other
+    supply.save()
+    other.delete()
+    assert supply.history.order_by("-history_id").first().parcel_id is None
+    assert supply.history.count() == 4
+
+
 def test_saving_over_a_stale_version_is_refused(parcel):
     first = Parcel.objects.get(pk=parcel.pk)
     second = Parcel.objects.get(pk=parcel.pk)
