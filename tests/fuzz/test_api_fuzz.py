@@ -11,6 +11,8 @@ each role, runs in a savepoint that is rolled back, so every example starts from
 demo plus the five accounts, whose tokens never change) whatever an earlier one deleted or wrote, and a
 failure replays exactly when Hypothesis shrinks it. Examples are derandomized: the same every run. A
 failure names the operation (the test id) and the role ("LandTrack fuzzing: <operation> as <role>").
+What only a request outside a transaction meets is checked by test_outside_a_transaction.py (every
+operation once, in autocommit) and, with generated input, by the served run (bench/fuzz.py).
 
 LANDTRACK_FUZZ_EXAMPLES (default 5, what `make test` runs) is the number of generated examples per
 operation in the fuzzing phase; the explicit-examples and coverage phases run as well. By hand:
