@@ -195,7 +195,7 @@ def test_the_pace_forecast_on_the_county_page_worked_by_hand(signed_in):
 
 def test_the_county_page_links_its_rectification_list_at_the_same_date(signed_in):
     html = signed_in(Role.COUNTY_OFFICE, "141029").get("/dashboard/141029/", {"as_of": "2022-10-01"}).content
-    assert b'href="/dashboard/141029/rectifications/?as_of=2022-10-01"' in html
+    assert b'href="/dashboard/141029/rectifications/?year=2022&amp;as_of=2022-10-01"' in html
 
 
 def test_the_overview_pages_its_rows_but_counts_and_totals_all_of_them(signed_in, monkeypatch):

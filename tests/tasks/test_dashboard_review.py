@@ -72,6 +72,28 @@ def test_the_rectification_page_links_back_at_the_same_date_and_year(city):
     assert 'href="/dashboard/141029/?year=2022&amp;as_of=2022-10-01"' in html
 
 
+def test_the_county_page_links_its_rectifications_at_the_year_it_shows(city):
+    from decimal import Decimal
+
+    from leadership.models import Region
+    from tasks import services
+
+    # 乡宁县 gets a 2023 task too: on 1 March 2023 its page shows 2023 unless 2022 is asked for.
+    services.task_create(
+        county=Region.objects.get(code="141029"), year=2023, category="both", target_area_mu=Decimal("5")
+    )
+    html = city.get("/dashboard/141029/", {"year": 2022, "as_of": "2023-03-01"}).content.decode()
+    link = 'href="/dashboard/141029/rectifications/?year=2022&amp;as_of=2023-03-01"'
+    assert link in html
+    # Followed, the rectifications page keeps the year on its way back.
+    back = city.get(
+        "/dashboard/141029/rectifications/", {"year": 2022, "as_of": "2023-03-01"}
+    ).content.decode()
+    assert 'href="/dashboard/141029/?year=2022&amp;as_of=2023-03-01"' in back
+    default = city.get("/dashboard/141029/rectifications/", {"as_of": "2023-03-01"}).content.decode()
+    assert 'href="/dashboard/141029/?year=2023&amp;as_of=2023-03-01"' in default  # what the link used to give
+
+
 def test_the_reminders_page_links_back_at_the_same_date(city):
     html = city.get("/dashboard/reminders/", {"as_of": "2022-10-01"}).content.decode()
     assert 'href="/dashboard/?as_of=2022-10-01"' in html
