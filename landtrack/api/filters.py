@@ -8,6 +8,7 @@ empty value still means "not filtered".
 
 import django_filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
 
 from .fields import DATE_MESSAGES, ISO_DATE, check_date_range
 
@@ -55,3 +56,14 @@ class DateFilter(django_filters.DateFilter):
     """``?as_of=``: a date in the range every date of the API keeps."""
 
     field_class = DateField
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend (the API's default), keeping on the view the filterset it applied
+    (``view.applied_filterset``): what else reads the filters — the parcel list's counts — takes their
+    values as cleaned there, without building and validating the filters a second time."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        view.applied_filterset = filterset
+        return filterset

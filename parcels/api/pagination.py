@@ -35,8 +35,10 @@ class ParcelPagination(Pagination):
         if set(request.query_params) - COUNTED_PARAMETERS or filterset_class is None:
             return None
         # The values as the list's filters took them (``?county=%20141026`` is 141026), not as sent: the
-        # count is then always that of the rows.
-        filters = filterset_class(request.query_params, queryset=queryset, request=request)
+        # count is then always that of the rows. The filter backend keeps the filterset it applied.
+        filters = getattr(self.view, "applied_filterset", None)
+        if filters is None:
+            filters = filterset_class(request.query_params, queryset=queryset, request=request)
         if not filters.is_valid():
             return None  # the filter backend has refused them already
         county, kind = filters.form.cleaned_data.get("county"), filters.form.cleaned_data.get("kind")

@@ -443,6 +443,27 @@ def test_a_county_filter_with_blanks_around_it_counts_the_rows_it_lists(users, a
     assert (body["count"], len(body["results"])) == (4, 4)
 
 
+def test_the_list_builds_its_filters_once_and_counts_by_them(users, anze, xiangning, monkeypatch):
+    from parcels.api.views import ParcelFilter
+
+    for code in ("A1", "A2"):
+        ParcelFactory(county=anze, code=code)
+    ParcelFactory(county=xiangning, code="X1")
+    built = []
+    real_init = ParcelFilter.__init__
+
+    def counted_init(self, *args, **kwargs):
+        built.append(args[0] if args else kwargs.get("data"))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(ParcelFilter, "__init__", counted_init)
+    body = (
+        client_for(users["admin"]).get("/api/v1/parcels/", {"county": "141026", "kind": "unsupplied"}).json()
+    )
+    assert (body["count"], [row["code"] for row in body["results"]]) == (2, ["A1", "A2"])
+    assert len(built) == 1  # the filter backend's, which the page's counts read too
+
+
 def test_history_query_count_is_pinned_and_does_not_grow_with_changes(clerk, anze, django_assert_num_queries):
     parcel_id = clerk.post("/api/v1/parcels/", VALID, format="json").json()["id"]
     url = f"/api/v1/parcels/{parcel_id}/"
