@@ -40,3 +40,17 @@ def admin_form_data(response, **changes):
     for key, value in changes.items():
         data[key] = _serialise(value)
     return data
+
+
+def post_refused_as_saved_meanwhile(client, url, data, colleague):
+    """POST ``data`` to the admin change form at ``url``: refused because ``colleague`` (a username) saved
+    the record, or a row edited with it, since the form was opened; nothing written. The response."""
+    from tests.helpers import database_snapshot
+
+    before = database_snapshot()
+    response = client.post(url, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"该记录已被{colleague}于" in page and "您的修改未保存" in page
+    assert database_snapshot() == before
+    return response

@@ -8,7 +8,7 @@ from leadership.choices import Role
 from leadership.models import Region
 from parcels.models import Parcel
 from tasks.models import CountyTask
-from tests.admin_forms import admin_form_data
+from tests.admin_forms import admin_form_data, post_refused_as_saved_meanwhile
 from tests.factories import UserFactory
 from tests.helpers import database_snapshot
 
@@ -268,12 +268,8 @@ def test_a_task_saved_meanwhile_by_someone_else_is_not_overwritten(login):
     colleague = UserFactory(username="city_colleague", role=Role.CITY_BUREAU, region=task.county.parent)
     task.document_number = "同事改的文号"
     services.task_save(task=task, user=colleague)
-    before = database_snapshot()
-    response = client.post(url, admin_form_data(response, document_number="我的文号"))
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "该记录已被city_colleague于" in page and "您的修改未保存" in page
-    assert database_snapshot() == before
+    data = admin_form_data(response, document_number="我的文号")
+    post_refused_as_saved_meanwhile(client, url, data, "city_colleague")
 
 
 def test_a_rectification_item_saved_meanwhile_by_someone_else_is_not_overwritten(login):
@@ -287,11 +283,8 @@ def test_a_rectification_item_saved_meanwhile_by_someone_else_is_not_overwritten
     colleague = UserFactory(username="office_colleague", role=Role.COUNTY_OFFICE, region=item.county)
     item.description = "同事补充的措施"
     services.rectification_save(item=item, user=colleague)
-    before = database_snapshot()
-    response = client.post(url, admin_form_data(response, description="我的措施"))
-    assert response.status_code == 200
-    assert "该记录已被office_colleague于" in response.content.decode()
-    assert database_snapshot() == before
+    data = admin_form_data(response, description="我的措施")
+    post_refused_as_saved_meanwhile(client, url, data, "office_colleague")
 
 
 # --- odd input in admin URLs --------------------------------------------------------------------------
@@ -339,12 +332,8 @@ def test_a_leadership_group_saved_meanwhile_by_someone_else_is_not_overwritten(l
     member.title = "同事改的职务"
     member._history_user = colleague
     member.save()
-    before = database_snapshot()
-    response = client.post(url, admin_form_data(opened, office_director="我改的主任"))
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "该记录已被office_colleague于" in page and "您的修改未保存" in page
-    assert database_snapshot() == before
+    data = admin_form_data(opened, office_director="我改的主任")
+    post_refused_as_saved_meanwhile(client, url, data, "office_colleague")
     # Opened again, the form saves.
     response = client.post(url, admin_form_data(client.get(url), office_director="我改的主任"))
     assert response.status_code == 302
@@ -380,10 +369,7 @@ def test_a_unit_saved_meanwhile_by_someone_else_is_not_overwritten(login):
     unit.duties = "同事补充的职责"
     unit._history_user = UserFactory(username="unit_colleague", role=Role.COUNTY_OFFICE, region=unit.region)
     unit.save()
-    before = database_snapshot()
-    response = client.post(url, admin_form_data(opened, duties="我的职责"))
-    assert response.status_code == 200 and "该记录已被unit_colleague于" in response.content.decode()
-    assert database_snapshot() == before
+    post_refused_as_saved_meanwhile(client, url, admin_form_data(opened, duties="我的职责"), "unit_colleague")
 
 
 # --- change history in the admin ----------------------------------------------------------------------

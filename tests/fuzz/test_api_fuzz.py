@@ -99,23 +99,21 @@ def in_test_transaction():
     request_finished.connect(close_old_connections)
 
 
+def token_for(username, role, code):
+    """The API token of a new account of ``role`` in the region with this code (None: no region)."""
+    user = User.objects.create_user(
+        username=username,
+        password="Fuzz-Passw0rd-2026",
+        role=role,
+        region=Region.objects.get(code=code) if code else None,
+        is_superuser=role == Role.ADMIN,
+    )
+    return Token.objects.create(user=user).key
+
+
 @pytest.fixture
 def tokens(demo):
-    keys = {}
-    for name, spec in ROLES.items():
-        if spec is None:
-            keys[name] = None
-            continue
-        role, code = spec
-        user = User.objects.create_user(
-            username=f"fuzz_{name}",
-            password="Fuzz-Passw0rd-2026",
-            role=role,
-            region=Region.objects.get(code=code) if code else None,
-            is_superuser=role == Role.ADMIN,
-        )
-        keys[name] = Token.objects.create(user=user).key
-    return keys
+    return {name: spec and token_for(f"fuzz_{name}", *spec) for name, spec in ROLES.items()}
 
 
 @pytest.mark.django_db

@@ -11,14 +11,12 @@ JSON objects (refused, or a change of nothing); the deletions go last.
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from leadership.choices import Role
-from leadership.models import Region, User
 from parcels.models import Disposal, Parcel, SupplyRecord
 from tasks.models import CountyTask, RectificationItem
 
-from .test_api_fuzz import schema
+from .test_api_fuzz import schema, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,16 +62,8 @@ def calls():
 
 @pytest.mark.parametrize("role, code", [(Role.ADMIN, None), (Role.COUNTY_CLERK, "141029")])
 def test_no_operation_answers_a_server_error_outside_a_transaction(demo, role, code):
-    user = User.objects.create_user(
-        username=f"autocommit_{role}",
-        password="Autocommit-Passw0rd-2026",
-        role=role,
-        region=Region.objects.get(code=code) if code else None,
-        is_superuser=role == Role.ADMIN,
-    )
-    client = Client(
-        raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}"
-    )
+    token = token_for(f"autocommit_{role}", role, code)
+    client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {token}")
     ids = path_ids()
     answered = []
     for method, template in calls():
