@@ -43,6 +43,10 @@ def served(port, workers, work, **environment):
         "GUNICORN_ACCESS_LOG": str(work / "access.log"),
         **environment,
     }
+    # As a deployment does (README): the pages, error pages included, link the hashed static files.
+    environment.setdefault("DJANGO_STATIC_ROOT", str(work / "static"))
+    collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
+    subprocess.run(collect, cwd=ROOT, env=environment, check=True)
     with open(work / "gunicorn.log", "w") as log:
         server = subprocess.Popen(
             [

@@ -132,6 +132,13 @@ def test_static_files_are_served_compressed_and_hashed_by_whitenoise(production)
     assert "max-age" in response.headers["Cache-Control"]
 
 
+def test_a_page_that_is_not_there_answers_the_chinese_404_page(production):
+    base, _ = production
+    response = fetch(f"{base}/no-such-page/")
+    assert response.status == 404
+    assert "未找到该页面" in response.read().decode()
+
+
 def test_a_server_error_shows_no_debug_page(production):
     base, _ = production
     response = fetch(f"{base}/api/v1/no-such-thing/")
