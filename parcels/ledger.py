@@ -12,6 +12,7 @@ stays bounded however long the ledger is.
 """
 
 import datetime
+import io
 import math
 import re
 import tempfile
@@ -30,9 +31,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.functions import iterparse
 
 from landtrack.services import StaleVersion
 from landtrack.validation import exact_area
@@ -217,9 +220,63 @@ def cell_value(cell):
 
 
 def refuse_error_value(value):
-    """CellProblem for an Excel error value: it holds no content, whatever its text."""
+    """CellProblem for an Excel error value: it holds no content, whatever its text; and for a cell whose
+    content the reading could not tell (:class:`UnreadableCell`)."""
     if isinstance(value, CellErrorValue):
         raise CellProblem(f"单元格是错误值“{value}”，请填写实际内容。")
+    if isinstance(value, UnreadableCell):
+        raise CellProblem(value.message)
+
+
+@dataclass(frozen=True)
+class UnreadableCell:
+    """A cell that a read-only, data-only reading gives as empty though it is not: a part of a merged range
+    below its first cell (Excel shows the first cell's value there), or a formula saved without its result
+    (a file written by a program, not saved by Excel or WPS)."""
+
+    message: str
+
+
+FORMULA_WITHOUT_RESULT = UnreadableCell(
+    "单元格是公式，但文件中没有保存它的计算结果（文件不是由 Excel 或 WPS 保存的）；"
+    "请在 Excel 或 WPS 中打开并保存后再导入，或改为填写数值。"
+)
+
+
+def unreadable_cells(sheet, first_row, last_row, columns):
+    """{(row, column): UnreadableCell} of a read-only sheet's cells in rows ``first_row``–``last_row`` and
+    the given (1-based) columns that openpyxl's read-only, data-only reading would give as empty: the
+    parts of a merged range and formulas without a saved result. Read from the sheet's XML, which is
+    parsed only when it holds either (most ledgers hold neither)."""
+    get_source = getattr(sheet, "_get_source", None)
+    if get_source is None:
+        return {}
+    with get_source() as stream:
+        data = stream.read()
+    if b"mergeCell" not in data and not re.search(rb"<(?:\w+:)?f[\s>/]", data):
+        return {}
+    wanted = set(columns)
+    marks = {}
+    for _, element in iterparse(io.BytesIO(data)):
+        tag = element.tag.rpartition("}")[2]
+        if tag == "c":
+            children = {child.tag.rpartition("}")[2]: child for child in element}
+            reference = element.get("r")
+            if "f" in children and getattr(children.get("v"), "text", None) is None and reference:
+                row, column = coordinate_to_tuple(reference)
+                if first_row <= row <= last_row and column in wanted:
+                    marks[row, column] = FORMULA_WITHOUT_RESULT
+            element.clear()
+        elif tag == "mergeCell" and element.get("ref"):
+            reference = element.get("ref")
+            low_column, low_row, high_column, high_row = range_boundaries(reference)
+            mark = UnreadableCell(
+                f"单元格属于合并单元格 {reference}，Excel 只在其第一格保存内容；请取消合并，在每一行填写后再导入。"
+            )
+            for column in wanted.intersection(range(low_column, high_column + 1)):
+                for row in range(max(low_row, first_row), min(high_row, last_row) + 1):
+                    marks[row, column] = mark
+    return marks
 
 
 def _shorten(text, limit=30):
@@ -272,6 +329,12 @@ def _key(text):
 def code_key(code):
     """The form under which ledger codes are compared: half-width, trimmed."""
     return _half_width(code)
+
+
+def _same_code(stored, read, reader):
+    """Whether a stored code or document number is the one a cell reads (as the column's reader reads)."""
+    table = _HALF_WIDTH_ALNUM if reader == "docno" else _HALF_WIDTH_ALL
+    return _half_width(_as_text(stored or ""), table) == (read or "")
 
 
 def read_date(value):
@@ -431,12 +494,12 @@ def _find_header(workbook, kind):
     """(kind, sheet, header row number, positions, headers twice) of the ledger to read.
 
     The header row is the first of a sheet's first rows that has the kind's 地块编号 and area columns.
-    With ``kind`` None, the kind is whichever ledger the workbook holds.
+    With ``kind`` None, the kind is whichever ledger the workbook holds. Hidden sheets are not read (an
+    old copy kept out of sight is not what the clerk sees); two visible sheets of the kind's ledger are
+    refused, naming them, rather than one of them read and the other dropped unsaid.
     """
     found = {value: [] for value in ParcelKind.values}
-    for sheet in workbook.worksheets:
-        if not hasattr(sheet, "iter_rows"):
-            continue
+    for sheet in visible_sheets(workbook):
         sheet.reset_dimensions()  # some programs write wrong dimensions; read what is there
         rows = sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, max_col=200, values_only=True)
         for number, values in enumerate(rows, 1):
@@ -472,9 +535,21 @@ def _find_header(workbook, kind):
         raise LedgerFileError(
             f"文件中没有找到{label}台账的表头行（应在前 {HEADER_SEARCH_ROWS} 行内）。表头应为：{headers}。"
         )
-    # Prefer a sheet named after the kind (“批而未供”), as a workbook with one sheet per kind names them.
-    named = [entry for entry in found[kind] if label in entry[1].title]
-    return (named or found[kind])[0]
+    if len(found[kind]) > 1:
+        titles = "、".join(f"“{entry[1].title}”" for entry in found[kind])
+        raise LedgerFileError(
+            f"文件中有 {len(found[kind])} 个{label}台账工作表（{titles}）；请合并为一个工作表，或分别导入。"
+        )
+    return found[kind][0]
+
+
+def visible_sheets(workbook):
+    """The worksheets a user sees in Excel or WPS: not hidden, not chart sheets."""
+    return [
+        sheet
+        for sheet in workbook.worksheets
+        if hasattr(sheet, "iter_rows") and getattr(sheet, "sheet_state", "visible") == "visible"
+    ]
 
 
 _TEXTUAL_READERS = {"county", "code", "docno", "text", "town", "unit"}
@@ -591,6 +666,9 @@ def _read_rows(workbook, kind):
     content = [i for i, column in enumerate(columns) if column.reader != "county"]
     rows, number = [], header_row
     try:
+        # The rows read are at most MAX_ROWS and their blank padding; a merge reaching past them is cut.
+        last_row = header_row + 10 * MAX_ROWS
+        marks = unreadable_cells(sheet, header_row + 1, last_row, [index + 1 for index in indexes])
         cells = sheet.iter_rows(min_row=header_row + 1, max_col=max(indexes) + 1)
         for number, row in enumerate(cells, header_row + 1):
             if not row:
@@ -600,6 +678,10 @@ def _read_rows(workbook, kind):
                 _raw_value(row[index], column) if index < width else None
                 for column, index in zip(columns, indexes, strict=True)
             )
+            if marks:
+                raw = tuple(
+                    marks.get((number, index + 1), value) for value, index in zip(raw, indexes, strict=True)
+                )
             if all(_is_blank(raw[i]) for i in content):
                 continue
             if len(rows) >= MAX_ROWS:
@@ -923,6 +1005,12 @@ def _plan(sheet, *, county, user, lock, dry_run):
                 # A cell that holds the stored text as an export writes it leaves the text as stored.
                 if creating or cell_text(getattr(parcel, column.field)) != value:
                     setattr(parcel, column.field, value)
+            elif column.reader in ("code", "docno"):
+                # A code stored full-width (as typed in the admin or the API) is read back half-width: the
+                # same code, left as stored.
+                stored_value = getattr(parcel, column.field)
+                if creating or not _same_code(stored_value, value, column.reader):
+                    setattr(parcel, column.field, value if value is not None else "")
             else:
                 setattr(parcel, column.field, value if value is not None else "")
         parcel.use_preloaded_checks(codes=stored.codes, disposals=stored.disposals)
@@ -1129,7 +1217,7 @@ def _cell_makers(sheet, kind, columns):
         if not value:
             return None
         value = _safe_text(value)
-        if value.startswith("="):
+        if value.startswith(("=", "#")):  # a formula, or an Excel error code ("#N/A") to openpyxl
             return text_cell(sheet, value)
         return value
 

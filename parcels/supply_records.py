@@ -28,12 +28,17 @@ from .ledger import (
     _is_blank,
     _key,
     cell_value,
+    code_key,
     open_xlsx,
     read_date,
     read_decimal,
     refuse_error_value,
+    visible_sheets,
 )
 from .models import SupplyRecord
+
+# Half-width printable ASCII → its full-width form (U+FF01–U+FF5E).
+FULL_WIDTH = {code - 0xFEE0: code for code in range(0xFF01, 0xFF5F)}
 
 
 @dataclass(frozen=True)
@@ -109,9 +114,7 @@ def read_supply_file(source):
     """[(Excel row number, {field: raw value})] of the export's data rows; SupplyFileError when unreadable."""
     workbook = _open(source)
     try:
-        for sheet in workbook.worksheets:
-            if not hasattr(sheet, "iter_rows"):
-                continue
+        for sheet in visible_sheets(workbook):  # an old copy in a hidden sheet is not what was exported
             sheet.reset_dimensions()
             # Cells, not bare values: an Excel error (#N/A) must not pass for the text "#N/A".
             rows = ([cell_value(cell) for cell in cells] for cells in sheet.iter_rows())
@@ -176,6 +179,8 @@ def _read(column, value):
                 "电子监管号超过 15 位数字，被 Excel 当作数字改变了末几位；请将该列设为文本后重新填写。"
             )
         text = _as_text(value)
+        if column.reader == "number":
+            text = code_key(text)  # ２０１９… typed full-width is the same number
         if column.max_length and len(text) > column.max_length:
             raise CellProblem(f"不能超过 {column.max_length} 个字（现为 {len(text)} 个）。")
         return text
@@ -244,10 +249,12 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
 
     try:
         with transaction.atomic():
+            # Numbers are read half-width; one stored full-width (as an earlier import kept it) is the same.
+            full_width = [code.translate(FULL_WIDTH) for code in first_row_of]
             stored = {
-                record.supervision_number: record
+                code_key(record.supervision_number): record
                 for record in SupplyRecord.objects.select_for_update().filter(
-                    supervision_number__in=list(first_row_of)
+                    supervision_number__in=[*first_row_of, *full_width]
                 )
             }
             to_create, to_update = [], []
