@@ -33,6 +33,7 @@ from .ledger import (
     read_date,
     read_decimal,
     refuse_error_value,
+    unreadable_cells,
     visible_sheets,
 )
 from .models import SupplyRecord
@@ -149,8 +150,13 @@ def _data_rows(sheet, rows, header_row, positions):
             f"工作表“{sheet.title}”第 {header_row} 行的表头缺少必填列：{'、'.join(missing)}。"
         )
     data = []
+    # Merged cells and formulas without a saved result read as empty: each is refused by row and column.
+    last_row = header_row + 10 * MAX_ROWS
+    marks = unreadable_cells(sheet, header_row + 1, last_row, [index + 1 for index in positions.values()])
     for number, values in enumerate(rows, header_row + 1):
         cells = {name: values[index] if index < len(values) else None for name, index in positions.items()}
+        if marks:
+            cells = {name: marks.get((number, positions[name] + 1), value) for name, value in cells.items()}
         if all(_is_blank(value) for value in cells.values()):
             continue
         if len(data) >= MAX_ROWS:

@@ -577,3 +577,18 @@ def test_supply_updates_record_history_and_cost_no_query_per_row(users, clerk, a
     latest = record.history.order_by("-history_id").first()
     assert (latest.history_type, latest.history_user) == ("~", users["clerk"])
     assert latest.actual_start_date == datetime.date(2021, 1, 1)
+
+
+def test_the_supply_import_refuses_merged_cells_and_formulas_without_a_result_by_row_and_column(users, clerk):
+    workbook = supply_book([supply_row(f"14102620200000{n}") for n in range(3)])
+    sheet = workbook.active  # title, header, then the rows 3–5
+    sheet["C4"] = None
+    sheet.merge_cells("C3:C4")  # 土地使用权人 of rows 3 and 4
+    sheet["B5"] = '="工业"&"项目"'  # 项目名称: a formula saved by a program, without its result
+    before = database_snapshot()
+    response = post_supply(clerk, workbook_bytes(workbook))
+    assert response.status_code == 400
+    assert row_errors(response) == [(3, "土地使用权人"), (4, "土地使用权人"), (5, "项目名称")]
+    messages = [error["message"] for error in response.json()["errors"]]
+    assert "合并单元格 C3:C4" in messages[0] and "公式" in messages[2]
+    assert database_snapshot() == before
