@@ -26,6 +26,7 @@ from tests.parcels.ledger_files import (
     upload,
     workbook_bytes,
 )
+from tests.rules.test_supply_records import EXPORT_HEADERS
 
 from ..api.harness import client_for
 
@@ -35,21 +36,7 @@ IMPORT = "/api/v1/parcels/import/"
 EXPORT = "/api/v1/parcels/export/"
 SUPPLY_IMPORT = "/api/v1/supply-records/import/"
 
-SUPPLY_HEADERS = [
-    "电子监管号",
-    "项目名称",
-    "土地使用权人",
-    "供地方式",
-    "面积（公顷）",
-    "土地用途",
-    "成交价格（万元）",
-    "合同签订日期",
-    "约定交地时间",
-    "约定开工时间",
-    "约定竣工时间",
-    "实际开工时间",
-    "实际竣工时间",
-]
+SUPPLY_HEADERS = EXPORT_HEADERS  # the monitoring system's export, as its own tests write it
 
 
 def supply_row(number, **values):
