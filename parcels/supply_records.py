@@ -115,32 +115,45 @@ def read_supply_file(source):
     """[(Excel row number, {field: raw value})] of the export's data rows; SupplyFileError when unreadable."""
     workbook = _open(source)
     try:
-        for sheet in visible_sheets(workbook):  # an old copy in a hidden sheet is not what was exported
-            sheet.reset_dimensions()
-            # Cells, not bare values: an Excel error (#N/A) must not pass for the text "#N/A".
-            rows = ([cell_value(cell) for cell in cells] for cells in sheet.iter_rows())
-            for number, values in enumerate(rows, 1):
-                if number > HEADER_SEARCH_ROWS:
-                    break
-                positions = {}
-                for index, value in enumerate(values):
-                    column = HEADER_KEYS.get(_header_key(value))
-                    if column is not None:
-                        if column.field in positions:
-                            raise SupplyFileError(f"表头中“{column.header}”出现了不止一次，请删去重复的列。")
-                        positions[column.field] = index
-                if "supervision_number" in positions and "area_ha" in positions:
-                    return _data_rows(sheet, rows, number, positions)
-        headers = "、".join(column.header for column in COLUMNS)
-        raise SupplyFileError(
-            f"文件中没有找到供地结果的表头行（应在前 {HEADER_SEARCH_ROWS} 行内）。表头应为：{headers}。"
-        )
+        # An old copy in a hidden sheet is not what was exported; two visible exports are refused, named.
+        found = [(sheet, *header) for sheet in visible_sheets(workbook) if (header := _header(sheet))]
+        if len(found) > 1:
+            titles = "、".join(f"“{sheet.title}”" for sheet, _, _ in found)
+            raise SupplyFileError(
+                f"文件中有 {len(found)} 个供地结果工作表（{titles}）；请合并为一个工作表，或分别导入。"
+            )
+        if not found:
+            headers = "、".join(column.header for column in COLUMNS)
+            raise SupplyFileError(
+                f"文件中没有找到供地结果的表头行（应在前 {HEADER_SEARCH_ROWS} 行内）。表头应为：{headers}。"
+            )
+        sheet, number, positions = found[0]
+        # Cells, not bare values: an Excel error (#N/A) must not pass for the text "#N/A".
+        rows = ([cell_value(cell) for cell in cells] for cells in sheet.iter_rows(min_row=number + 1))
+        return _data_rows(sheet, rows, number, positions)
     except SupplyFileError:
         raise
     except Exception:  # a malformed sheet: unreadable, not a server error
         raise SupplyFileError(NOT_XLSX) from None
     finally:
         workbook.close()
+
+
+def _header(sheet):
+    """(row number, {field: column index}) of the sheet's header row among its first rows, or None."""
+    sheet.reset_dimensions()
+    rows = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+    for number, values in enumerate(rows, 1):
+        positions = {}
+        for index, value in enumerate(values):
+            column = HEADER_KEYS.get(_header_key(value))
+            if column is not None:
+                if column.field in positions:
+                    raise SupplyFileError(f"表头中“{column.header}”出现了不止一次，请删去重复的列。")
+                positions[column.field] = index
+        if "supervision_number" in positions and "area_ha" in positions:
+            return number, positions
+    return None
 
 
 def _data_rows(sheet, rows, header_row, positions):

@@ -579,3 +579,16 @@ def test_the_supply_import_refuses_merged_cells_and_formulas_without_a_result_by
     messages = [error["message"] for error in response.json()["errors"]]
     assert "合并单元格 C3:C4" in messages[0] and "公式" in messages[2]
     assert database_snapshot() == before
+
+
+def test_two_visible_supply_exports_in_one_file_are_refused_naming_them(users, clerk):
+    workbook = supply_book([supply_row("1410262020B00001")], title="第一批")
+    second = workbook.create_sheet("第二批")
+    second.append(SUPPLY_HEADERS)
+    second.append(supply_row("1410262020B00002"))
+    before = database_snapshot()
+    response = post_supply(clerk, workbook_bytes(workbook))
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert "2 个供地结果工作表（“第一批”、“第二批”）" in error["message"]
+    assert database_snapshot() == before
