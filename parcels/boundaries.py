@@ -365,7 +365,8 @@ class ParsedFile:
 
 
 def _line_of_offset(content, offset):
-    return content.count(b"\n", 0, offset) + 1
+    """The line a byte offset lies on, lines ending as LINE_BREAK ends them (CR LF, CR or LF)."""
+    return len(re.findall(rb"\r\n|\r|\n", content[:offset])) + 1
 
 
 def decode(content):

@@ -46,7 +46,9 @@ def boundary_figures(parcel, boundary):
         area_m2=boundary.area_m2, declared_mu=parcel.area_mu, file_area_ha=boundary.file_area_ha
     )
     return {
-        "area_mu_computed": _area(boundary.area_mu),
+        # From the exact area, as the warnings and the admin's panel show it (the stored 4 places rounded
+        # again could differ by 0.01).
+        "area_mu_computed": _area(check.computed_mu),
         "area_mu_file": _area(check.file_mu),
         "difference_percent": _rate(check.difference_percent),
         "area_mismatch": check.mismatch,
