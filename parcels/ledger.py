@@ -193,6 +193,8 @@ _HALF_WIDTH_ALL = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3
 _HALF_WIDTH_ALNUM = {
     code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
 } | {0x3000: 0x20}
+# The other way: half-width printable ASCII → its full-width form (to find codes stored full-width).
+FULL_WIDTH = {half: full for full, half in _HALF_WIDTH_ALL.items() if full != 0x3000}
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _SIGNIFICANT = Context(prec=15)  # what Excel keeps of a number: 15 significant digits
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
@@ -262,7 +264,11 @@ def unreadable_cells(sheet, first_row, last_row, columns):
         if tag == "c":
             children = {child.tag.rpartition("}")[2]: child for child in element}
             reference = element.get("r")
-            if "f" in children and getattr(children.get("v"), "text", None) is None and reference:
+            # No result: no <v>, or an empty one (openpyxl writes <v />). Excel saves a formula whose result
+            # is the empty text as t="str" with an empty <v></v>: that is a result.
+            value = children.get("v")
+            saved = value is not None and (value.text or element.get("t") == "str")
+            if "f" in children and not saved and reference:
                 row, column = coordinate_to_tuple(reference)
                 if first_row <= row <= last_row and column in wanted:
                     marks[row, column] = FORMULA_WITHOUT_RESULT

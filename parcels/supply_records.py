@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from . import services
 from .choices import SupplyMethod
 from .ledger import (
+    FULL_WIDTH,
     HEADER_SEARCH_ROWS,
     LARGEST_EXACT,
     MAX_ROWS,
@@ -37,9 +38,6 @@ from .ledger import (
     visible_sheets,
 )
 from .models import SupplyRecord
-
-# Half-width printable ASCII → its full-width form (U+FF01–U+FF5E).
-FULL_WIDTH = {code - 0xFEE0: code for code in range(0xFF01, 0xFF5F)}
 
 
 @dataclass(frozen=True)

@@ -592,3 +592,35 @@ def test_two_visible_supply_exports_in_one_file_are_refused_naming_them(users, c
     (error,) = response.json()["errors"]
     assert "2 个供地结果工作表（“第一批”、“第二批”）" in error["message"]
     assert database_snapshot() == before
+
+
+def _with_saved_result(content, result):
+    """The workbook as Excel saves it: the formula cell of 备注 (row 2) with its result, as a text formula."""
+    import re
+    import zipfile
+
+    source, target = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(target, "w") as written:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data, count = re.subn(
+                    rb'<c r="([A-Z]+2)"([^>]*)><f>(.*?)</f><v ?/>',
+                    lambda match: (
+                        b'<c r="%s" t="str"><f>%s</f><v>%s</v>' % (match[1], match[3], result.encode())
+                    ),
+                    data,
+                )
+                assert count == 1
+            written.writestr(item, data)
+    return target.getvalue()
+
+
+@pytest.mark.parametrize("result", ["已核实，待供", ""])
+def test_a_formula_saved_with_its_result_is_read_as_that_result(users, clerk, anze, result):
+    # Excel and WPS save each formula's result beside it, the empty text too (<v></v>, t="str").
+    ParcelFactory(county=anze, code="F1", name="安泽县F1号地块", note="原备注：已核实")
+    content = ledger_bytes("unsupplied", [unsupplied_row("F1", 备注='="已核实"&"，待供"')])
+    response = post_ledger(clerk, _with_saved_result(content, result), kind="unsupplied")
+    assert response.status_code == 200, response.json()
+    assert Parcel.objects.get(code="F1").note == result
