@@ -54,7 +54,9 @@ def parcel_deleting(sender, instance, **kwargs):
     parcel's deleter: the database would set the link to null (SET NULL) unrecorded."""
     from .services import supply_records_bulk_save
 
-    records = list(SupplyRecord.objects.filter(parcel_id=instance.pk))
+    # Locked, as supply_records_bulk_save asks: the deletion runs in a transaction (Django's Collector
+    # sends pre_delete inside its own), so an import writing the same records waits for it.
+    records = list(SupplyRecord.objects.select_for_update().filter(parcel_id=instance.pk))
     for record in records:
         record.parcel = None
     if records:
