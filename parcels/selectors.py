@@ -8,10 +8,29 @@ from django.db import models
 from landtrack.numbers import format_area
 from leadership.models import Region
 
-from .models import Disposal, Parcel
+from .models import Disposal, IdleProcedure, Parcel, ParcelBoundary, ProgressNote
 
 ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 REGION_FIELDS = {"county_id", "town_id"}
+
+# The rows kept with a parcel, as its history lists them: (model, action prefix, fields left out). A
+# boundary's points and map shapes are left out (a re-upload lists its file, area and time instead); who
+# entered a row and when is the entry's own ``user`` and ``at``.
+RELATED_HISTORIES = (
+    (Disposal, "disposal_", {"created_at", "created_by"}),
+    (ProgressNote, "note_", {"created_at", "created_by"}),
+    (IdleProcedure, "procedure_", set()),
+    (
+        ParcelBoundary,
+        "boundary_",
+        {"rings", "geometry", "bbox", "center", "file_header", "parcel_line", "uploaded_by"},
+    ),
+)
+HISTORY_ACTIONS = [
+    prefix + action
+    for prefix in ("", *(prefix for _, prefix, _ in RELATED_HISTORIES))
+    for action in ACTIONS.values()
+]
 
 
 def parcel_last_change(parcel):
@@ -63,7 +82,7 @@ def _entries(records, fields, prefix, region_codes):
             changes = {}
             for name, attname, field in fields:
                 value = getattr(record, attname)
-                if value not in (None, ""):
+                if value not in (None, "", [], {}):
                     shown = _shown(field, value, region_codes)
                     changes[name] = [None, shown] if record.history_type == "+" else [shown, None]
         else:
@@ -90,14 +109,10 @@ def _entries(records, fields, prefix, region_codes):
 
 
 def parcel_history(parcel_id):
-    """A parcel's change history and its disposals', newest first: who, when, what changed."""
+    """A parcel's change history and that of the rows kept with it (disposals, progress notes, the 令53
+    procedure, the boundary), newest first: who, when, what changed."""
     parcel_records = list(
         Parcel.history.filter(id=parcel_id)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
-    disposal_records = list(
-        Disposal.history.filter(parcel_id=parcel_id)
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
@@ -105,14 +120,19 @@ def parcel_history(parcel_id):
     region_codes = (
         dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "code")) if region_ids else {}
     )
-    parcel_fields = _tracked_fields(Parcel.history.model, Parcel)
-    disposal_fields = [
-        entry
-        for entry in _tracked_fields(Disposal.history.model, Disposal)
-        if entry[0] not in ("parcel", "created_at", "created_by")
-    ]
-    entries = _entries(parcel_records, parcel_fields, "", region_codes)
-    entries += _entries(disposal_records, disposal_fields, "disposal_", region_codes)
+    entries = _entries(parcel_records, _tracked_fields(Parcel.history.model, Parcel), "", region_codes)
+    for model, prefix, left_out in RELATED_HISTORIES:
+        records = (
+            model.history.filter(parcel_id=parcel_id)
+            .select_related("history_user")
+            .order_by("history_date", "history_id")
+        )
+        fields = [
+            entry
+            for entry in _tracked_fields(model.history.model, model)
+            if entry[0] != "parcel" and entry[0] not in left_out
+        ]
+        entries += _entries(records, fields, prefix, region_codes)
     entries.sort(key=lambda entry: entry["_order"], reverse=True)
     for entry in entries:
         del entry["_order"]

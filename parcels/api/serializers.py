@@ -9,6 +9,7 @@ from leadership.models import Region, Unit
 from ..choices import ParcelFlag, ParcelStatus
 from ..models import Disposal, Parcel
 from ..rules import idle_fee, parcel_flags, with_rule_facts
+from ..selectors import HISTORY_ACTIONS
 
 
 class ParcelSerializer(ModelSerializer):
@@ -126,9 +127,7 @@ class DisposalSerializer(ModelSerializer):
 class HistoryEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     user = serializers.CharField(allow_null=True)
-    action = serializers.ChoiceField(
-        choices=["create", "update", "delete", "disposal_create", "disposal_update", "disposal_delete"]
-    )
+    action = serializers.ChoiceField(choices=HISTORY_ACTIONS)
     changes = serializers.DictField(
         child=serializers.ListField(child=serializers.JSONField(allow_null=True), min_length=2, max_length=2),
         help_text="字段名 → [原值, 新值]；新建时原值为 null，删除时新值为 null。",

@@ -299,6 +299,48 @@ def test_history_shows_who_changed_what_newest_first(clerk, users):
     assert datetime.datetime.fromisoformat(history[0]["at"]).date() == timezone.localdate()
 
 
+def test_history_lists_the_progress_notes_and_the_idle_procedure_kept_with_the_parcel(clerk, users, anze):
+    from parcels.models import IdleProcedure
+
+    parcel = IdleParcelFactory(county=anze)
+    who = users["clerk"]
+    note = services.progress_note_add(
+        parcel=parcel, date=datetime.date(2023, 5, 8), text="已约谈土地使用权人", user=who
+    )
+    note.text = "已约谈土地使用权人，拟签补充协议"
+    services.progress_note_save(note=note, user=who)
+    procedure = IdleProcedure(
+        parcel=parcel, found_date=datetime.date(2023, 3, 1), notice_number="安自然资调〔2023〕1号"
+    )
+    procedure._history_user = who
+    procedure.save()
+    procedure.notice_date = datetime.date(2023, 3, 20)
+    procedure._history_user = who
+    procedure.save()
+    services.progress_note_delete(note=note, user=who)
+
+    history = clerk.get(f"/api/v1/parcels/{parcel.pk}/history/").json()
+    assert [entry["action"] for entry in history[:5]] == [
+        "note_delete",
+        "procedure_update",
+        "procedure_create",
+        "note_update",
+        "note_create",
+    ]
+    assert all(entry["user"] == "api_clerk" for entry in history[:5])
+    assert history[0]["changes"] == {
+        "date": ["2023-05-08", None],
+        "text": ["已约谈土地使用权人，拟签补充协议", None],
+    }
+    assert history[1]["changes"] == {"notice_date": [None, "2023-03-20"]}
+    assert history[2]["changes"] == {
+        "found_date": [None, "2023-03-01"],
+        "notice_number": [None, "安自然资调〔2023〕1号"],
+        "hearing_requested": [None, False],
+    }
+    assert history[3]["changes"] == {"text": ["已约谈土地使用权人", "已约谈土地使用权人，拟签补充协议"]}
+
+
 def test_history_of_a_deleted_disposal_lists_what_was_deleted(clerk):
     parcel_id = clerk.post("/api/v1/parcels/", VALID, format="json").json()["id"]
     disposal = clerk.post(
@@ -478,12 +520,13 @@ def test_history_query_count_is_pinned_and_does_not_grow_with_changes(clerk, anz
 
     for number in range(3):
         change(number)
-    # The parcel in scope, its history, its disposals' history, the county's code.
-    with django_assert_num_queries(4):
+    # The parcel in scope, its history, the county's code, and the history of each kind of row kept with it
+    # (disposals, progress notes, the 令53 procedure, the boundary).
+    with django_assert_num_queries(7):
         assert len(clerk.get(url + "history/").json()) == 7
     for number in range(3, 9):
         change(number)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(7):
         assert len(clerk.get(url + "history/").json()) == 19
 
 

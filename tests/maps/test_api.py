@@ -208,6 +208,38 @@ def test_a_boundary_uploaded_by_mistake_is_deleted(api, anze_parcels):
     assert api.get(f"/api/v1/parcels/{parcel.pk}/boundary/").status_code == 404
 
 
+def test_the_parcels_history_lists_each_upload_replacement_and_removal_of_its_boundary(api, anze_parcels):
+    parcel = anze_parcels["AZ-001"]
+    upload(api, parcel, gbk(SQUARE), name="AZ-001.txt")
+    upload(api, parcel, gbk(RECTANGLE_ONE_PERCENT), name="AZ-001 复测.txt")
+    api.delete(f"/api/v1/parcels/{parcel.pk}/boundary/")
+    history = api.get(f"/api/v1/parcels/{parcel.pk}/history/").json()
+    boundary_entries = [entry for entry in history if entry["action"].startswith("boundary_")]
+    assert [entry["action"] for entry in boundary_entries] == ["boundary_delete", "boundary_update", "boundary_create"]
+    assert {entry["user"] for entry in boundary_entries} == {"clerk_anze"}
+    removed, replaced, uploaded = (entry["changes"] for entry in boundary_entries)
+    # The square: 10 000 m² = 15 亩, the file's 1.0000 公顷; then 100 m × 101 m = 10 100 m² = 15.15 亩.
+    assert {key: uploaded[key] for key in ("file_name", "zone", "area_m2", "area_mu", "file_area_ha")} == {
+        "file_name": [None, "AZ-001.txt"],
+        "zone": [None, 37],
+        "area_m2": [None, "10000.0000"],
+        "area_mu": [None, "15.00"],
+        "file_area_ha": [None, "1.0000"],
+    }
+    assert {key: replaced[key] for key in ("file_name", "area_m2", "area_mu", "file_area_ha")} == {
+        "file_name": ["AZ-001.txt", "AZ-001 复测.txt"],
+        "area_m2": ["10000.0000", "10100.0000"],
+        "area_mu": ["15.00", "15.15"],
+        "file_area_ha": ["1.0000", "1.0100"],
+    }
+    assert "uploaded_at" in replaced and "zone" not in replaced
+    assert removed["file_name"] == ["AZ-001 复测.txt", None] and removed["area_mu"] == ["15.15", None]
+    # The points and map shapes are the file's, not news for a history: they are left out.
+    assert not {"rings", "geometry", "bbox", "center", "file_header", "parcel_line"} & {
+        key for entry in boundary_entries for key in entry["changes"]
+    }
+
+
 # ---------------------------------------------------------------------------------------- GeoJSON
 
 
