@@ -1132,8 +1132,14 @@ def _one_line(value):
 
 
 def _clean_field(value):
-    # A comma would split the field and a line break would end the line.
-    return _one_line(value).replace(",", "，")
+    # A comma of either width would split the field (readers take "，" for ","), and a line break would end the
+    # line: within a field a comma is written as the enumeration comma.
+    return _one_line(value).replace(",", "、").replace("，", "、")
+
+
+def _name_field(value):
+    # The name alone may hold commas: a reader takes the fields between the code and the last four as the name.
+    return _one_line(value).replace("，", ",")
 
 
 def write_boundary_file(parcels, *, producer="LandTrack", date=""):
@@ -1174,7 +1180,7 @@ def write_boundary_file(parcels, *, producer="LandTrack", date=""):
                     str(count),
                     area,
                     _clean_field(parcel.code),
-                    _clean_field(parcel.name),
+                    _name_field(parcel.name),
                     _clean_field(parcel.shape) or "面",
                     _clean_field(parcel.sheet),
                     _clean_field(parcel.land_use),

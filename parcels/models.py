@@ -356,7 +356,13 @@ class Parcel(ValidatedModel):
 
         if self.code:
             self.code = self.code.strip()
-            if self.county_id and self._code_in_use():
+            if "," in self.code or "，" in self.code:
+                # The coordinate files (DOMAIN.md §5) separate their fields by commas, either width.
+                add(
+                    "code",
+                    "地块编号不能含逗号（“,”或“，”）：界址点坐标文件以逗号分隔各项，这样的编号无法写入和读回。",
+                )
+            elif self.county_id and self._code_in_use():
                 add("code", f"本县已有地块编号为“{self.code}”的地块。")
 
         kind_label = ParcelKind(self.kind).label if self.kind in ParcelKind.values else ""

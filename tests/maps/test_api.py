@@ -215,7 +215,11 @@ def test_the_parcels_history_lists_each_upload_replacement_and_removal_of_its_bo
     api.delete(f"/api/v1/parcels/{parcel.pk}/boundary/")
     history = api.get(f"/api/v1/parcels/{parcel.pk}/history/").json()
     boundary_entries = [entry for entry in history if entry["action"].startswith("boundary_")]
-    assert [entry["action"] for entry in boundary_entries] == ["boundary_delete", "boundary_update", "boundary_create"]
+    assert [entry["action"] for entry in boundary_entries] == [
+        "boundary_delete",
+        "boundary_update",
+        "boundary_create",
+    ]
     assert {entry["user"] for entry in boundary_entries} == {"clerk_anze"}
     removed, replaced, uploaded = (entry["changes"] for entry in boundary_entries)
     # The square: 10 000 m² = 15 亩, the file's 1.0000 公顷; then 100 m × 101 m = 10 100 m² = 15.15 亩.
@@ -400,6 +404,42 @@ def test_a_countys_boundaries_are_exported_in_one_file(api, anze_parcels):
         assert [[r.number, [(p.number, str(p.x), str(p.y)) for p in r.points]] for r in parcel.rings] == (
             stored_points(ledger)
         )
+
+
+def test_a_name_with_commas_is_written_so_that_the_file_reads_back_to_the_same_fields(api, anze_parcels):
+    """The file's fields are separated by commas, "，" as well as "," (readers take either). A name may hold
+    them — a reader takes what lies between the code and the last four fields as the name — so they are
+    written half-width; in the fields after it a comma is written as "、"."""
+    from parcels.models import Parcel
+
+    map_the_county(api, anze_parcels)
+    parcel = anze_parcels["AZ-001"]
+    parcel.boundary.parcel_line = {}
+    parcel.boundary.save()  # the ledger's name and land use are written, not the uploaded file's
+    Parcel.objects.filter(pk=parcel.pk).update(name="府城镇工业园，一期,二期地块", land_use="工业,仓储，物流")
+    content = api.get(f"/api/v1/parcels/{parcel.pk}/boundary/txt/").content
+    assert "5,1.0000,AZ-001,府城镇工业园,一期,二期地块,面,,工业、仓储、物流,,@" in content.decode("gbk")
+    reread = read_boundary_file(content)
+    assert reread.warnings == [] and reread.parcels[0].warnings == []
+    found = reread.parcels[0]
+    assert (found.code, found.name, found.shape, found.land_use) == (
+        "AZ-001",
+        "府城镇工业园,一期,二期地块",
+        "面",
+        "工业、仓储、物流",
+    )
+
+
+def test_a_code_with_a_comma_is_refused_as_no_coordinate_file_could_hold_it(api, clerk_anze, anze_parcels):
+    from tests.helpers import database_snapshot
+
+    writer = client_for(clerk_anze)
+    before = database_snapshot()
+    for code in ("AZ,009", "AZ，009"):
+        response = writer.patch(f"/api/v1/parcels/{anze_parcels['AZ-002'].pk}/", {"code": code}, format="json")
+        assert response.status_code == 400
+        assert "地块编号不能含逗号" in response.json()["code"][0]
+    assert database_snapshot() == before
 
 
 def test_a_county_without_boundaries_has_no_coordinate_file(api, anze_parcels):

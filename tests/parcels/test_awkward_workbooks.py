@@ -624,3 +624,17 @@ def test_a_formula_saved_with_its_result_is_read_as_that_result(users, clerk, an
     response = post_ledger(clerk, _with_saved_result(content, result), kind="unsupplied")
     assert response.status_code == 200, response.json()
     assert Parcel.objects.get(code="F1").note == result
+
+
+def test_a_code_with_a_comma_is_refused_by_row_and_column(users, clerk):
+    """A coordinate file separates its fields by commas: a 地块编号 holding one could never be written to one
+    and matched again, so the ledger refuses it where it is typed."""
+    content = ledger_bytes(
+        "unsupplied", [unsupplied_row("AZ-1"), unsupplied_row("AZ,2"), unsupplied_row("AZ，3")]
+    )
+    before = database_snapshot()
+    response = post_ledger(clerk, content, kind="unsupplied")
+    assert response.status_code == 400
+    assert row_errors(response) == [(3, "地块编号*"), (4, "地块编号*")]
+    assert all("地块编号不能含逗号" in error["message"] for error in response.json()["errors"])
+    assert database_snapshot() == before
