@@ -281,8 +281,9 @@ class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTra
             for note in formset.new_objects:
                 note.created_by = request.user
                 services.progress_note_save(note=note, user=request.user)
-        else:  # the 令53 procedure of an idle parcel (parcels.admin_rules)
-            formset.save()
+        else:  # the 令53 procedure of an idle parcel (parcels.admin_rules); it is never deleted here
+            for procedure in [*formset.new_objects, *(procedure for procedure, _ in formset.changed_objects)]:
+                services.idle_procedure_save(procedure=procedure, user=request.user)
 
     def delete_model(self, request, obj):
         services.parcel_delete(parcel=obj, user=request.user)

@@ -30,6 +30,7 @@ __all__ = [
     "progress_note_save",
     "progress_note_add",
     "progress_note_delete",
+    "idle_procedure_save",
 ]
 
 
@@ -144,6 +145,14 @@ def progress_note_delete(*, note, user=None):
     """Remove a progress note."""
     attribute_to(note, user)
     note.delete()
+
+
+@transaction.atomic
+def idle_procedure_save(*, procedure, user=None):
+    """Begin or carry on the 令53 procedure of an idle parcel (notice, finding, hearing, decision)."""
+    attribute_to(procedure, user)
+    procedure.save()
+    return procedure
 
 
 # Rows per INSERT/UPDATE statement of a batch write (SQLite lowers it further to its parameter limit).

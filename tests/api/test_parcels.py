@@ -309,14 +309,14 @@ def test_history_lists_the_progress_notes_and_the_idle_procedure_kept_with_the_p
     )
     note.text = "已约谈土地使用权人，拟签补充协议"
     services.progress_note_save(note=note, user=who)
-    procedure = IdleProcedure(
-        parcel=parcel, found_date=datetime.date(2023, 3, 1), notice_number="安自然资调〔2023〕1号"
+    procedure = services.idle_procedure_save(
+        procedure=IdleProcedure(
+            parcel=parcel, found_date=datetime.date(2023, 3, 1), notice_number="安自然资调〔2023〕1号"
+        ),
+        user=who,
     )
-    procedure._history_user = who
-    procedure.save()
     procedure.notice_date = datetime.date(2023, 3, 20)
-    procedure._history_user = who
-    procedure.save()
+    services.idle_procedure_save(procedure=procedure, user=who)
     services.progress_note_delete(note=note, user=who)
 
     history = clerk.get(f"/api/v1/parcels/{parcel.pk}/history/").json()
