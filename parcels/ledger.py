@@ -245,11 +245,13 @@ FORMULA_WITHOUT_RESULT = UnreadableCell(
 )
 
 
-def unreadable_cells(sheet, first_row, last_row, columns):
-    """{(row, column): UnreadableCell} of a read-only sheet's cells in rows ``first_row``–``last_row`` and
-    the given (1-based) columns that openpyxl's read-only, data-only reading would give as empty: the
-    parts of a merged range and formulas without a saved result. Read from the sheet's XML, which is
-    parsed only when it holds either (most ledgers hold neither)."""
+def unreadable_cells(sheet, header_row, columns):
+    """{(row, column): UnreadableCell} of a read-only sheet's cells below its header row, in the given
+    (1-based) columns, that openpyxl's read-only, data-only reading would give as empty: the parts of a
+    merged range and formulas without a saved result. Read from the sheet's XML, which is parsed only when
+    it holds either (most ledgers hold neither)."""
+    # The rows an import reads are at most MAX_ROWS and their blank padding; a merge reaching past them is cut.
+    first_row, last_row = header_row + 1, header_row + 10 * MAX_ROWS
     get_source = getattr(sheet, "_get_source", None)
     if get_source is None:
         return {}
@@ -541,12 +543,16 @@ def _find_header(workbook, kind):
         raise LedgerFileError(
             f"文件中没有找到{label}台账的表头行（应在前 {HEADER_SEARCH_ROWS} 行内）。表头应为：{headers}。"
         )
-    if len(found[kind]) > 1:
-        titles = "、".join(f"“{entry[1].title}”" for entry in found[kind])
-        raise LedgerFileError(
-            f"文件中有 {len(found[kind])} 个{label}台账工作表（{titles}）；请合并为一个工作表，或分别导入。"
-        )
+    refuse_several_sheets([entry[1] for entry in found[kind]], f"{label}台账", LedgerFileError)
     return found[kind][0]
+
+
+def refuse_several_sheets(sheets, what, error):
+    """Raise ``error`` naming the sheets when more than one visible sheet holds the table to import: one of
+    them read and the other dropped unsaid would lose rows the user sees."""
+    if len(sheets) > 1:
+        titles = "、".join(f"“{sheet.title}”" for sheet in sheets)
+        raise error(f"文件中有 {len(sheets)} 个{what}工作表（{titles}）；请合并为一个工作表，或分别导入。")
 
 
 def visible_sheets(workbook):
@@ -672,9 +678,7 @@ def _read_rows(workbook, kind):
     content = [i for i, column in enumerate(columns) if column.reader != "county"]
     rows, number = [], header_row
     try:
-        # The rows read are at most MAX_ROWS and their blank padding; a merge reaching past them is cut.
-        last_row = header_row + 10 * MAX_ROWS
-        marks = unreadable_cells(sheet, header_row + 1, last_row, [index + 1 for index in indexes])
+        marks = unreadable_cells(sheet, header_row, [index + 1 for index in indexes])
         cells = sheet.iter_rows(min_row=header_row + 1, max_col=max(indexes) + 1)
         for number, row in enumerate(cells, header_row + 1):
             if not row:

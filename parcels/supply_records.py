@@ -34,6 +34,7 @@ from .ledger import (
     read_date,
     read_decimal,
     refuse_error_value,
+    refuse_several_sheets,
     unreadable_cells,
     visible_sheets,
 )
@@ -115,11 +116,7 @@ def read_supply_file(source):
     try:
         # An old copy in a hidden sheet is not what was exported; two visible exports are refused, named.
         found = [(sheet, *header) for sheet in visible_sheets(workbook) if (header := _header(sheet))]
-        if len(found) > 1:
-            titles = "、".join(f"“{sheet.title}”" for sheet, _, _ in found)
-            raise SupplyFileError(
-                f"文件中有 {len(found)} 个供地结果工作表（{titles}）；请合并为一个工作表，或分别导入。"
-            )
+        refuse_several_sheets([sheet for sheet, _, _ in found], "供地结果", SupplyFileError)
         if not found:
             headers = "、".join(column.header for column in COLUMNS)
             raise SupplyFileError(
@@ -162,8 +159,7 @@ def _data_rows(sheet, rows, header_row, positions):
         )
     data = []
     # Merged cells and formulas without a saved result read as empty: each is refused by row and column.
-    last_row = header_row + 10 * MAX_ROWS
-    marks = unreadable_cells(sheet, header_row + 1, last_row, [index + 1 for index in positions.values()])
+    marks = unreadable_cells(sheet, header_row, [index + 1 for index in positions.values()])
     for number, values in enumerate(rows, header_row + 1):
         cells = {name: values[index] if index < len(values) else None for name, index in positions.items()}
         if marks:
