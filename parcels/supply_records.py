@@ -263,13 +263,16 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
     try:
         with transaction.atomic():
             # Numbers are read half-width; one stored full-width (as an earlier import kept it) is the same.
+            # With both forms stored (the admin keeps what is typed), the row is the half-width record's:
+            # rewriting the other's number to it would collide with it.
             full_width = [code.translate(FULL_WIDTH) for code in first_row_of]
-            stored = {
-                code_key(record.supervision_number): record
-                for record in SupplyRecord.objects.select_for_update().filter(
-                    supervision_number__in=[*first_row_of, *full_width]
-                )
-            }
+            stored = {}
+            for record in SupplyRecord.objects.select_for_update().filter(
+                supervision_number__in=[*first_row_of, *full_width]
+            ):
+                key = code_key(record.supervision_number)
+                if key not in stored or record.supervision_number == key:
+                    stored[key] = record
             to_create, to_update = [], []
             for number, values, failed, bad in read:
                 record = stored.get(values.get("supervision_number"))

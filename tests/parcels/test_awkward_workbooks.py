@@ -236,6 +236,33 @@ def test_a_supply_number_stored_full_width_is_updated_by_its_half_width_form(use
     assert record.history.latest().history_type == "~"
 
 
+@pytest.mark.parametrize("first", ["half", "full"])
+def test_a_supply_number_stored_in_both_widths_updates_the_half_width_record(users, clerk, anze, first):
+    """Both forms stored (the full-width one typed in the admin, which keeps what is typed): the row's
+    half-width number is the half-width record's, whichever was stored first; the full-width record is left
+    as it was, and nothing answers 500."""
+    number = "1410262020B00003"
+    full_width = number.translate({code - 0xFEE0: code for code in range(0xFF01, 0xFF5F)})
+    records = {
+        width: SupplyRecord(
+            county=anze,
+            supervision_number=text,
+            project_name=f"{width}",
+            supply_method="transfer",
+            area_ha=Decimal("1"),
+        )
+        for width, text in (("half", number), ("full", full_width))
+    }
+    SupplyRecord.objects.bulk_create([records[first], records["full" if first == "half" else "half"]])
+    response = post_supply(clerk, workbook_bytes(supply_book([supply_row(number)])))
+    assert response.status_code == 200, response.json()
+    assert (response.json()["created"], response.json()["updated"]) == (0, 1)
+    assert dict(SupplyRecord.objects.values_list("supervision_number", "project_name")) == {
+        number: "工业项目",
+        full_width: "full",
+    }
+
+
 # ---------------------------------------------------------------------------------------------------
 # Pinned: files refused as a whole
 
