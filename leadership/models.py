@@ -131,6 +131,26 @@ class Unit(ValidatedModel):
     def clean(self):
         if self.region_id and self.region.level not in (RegionLevel.COUNTY, RegionLevel.CITY):
             raise ValidationError({"region": "责任单位应属于县（市、区）或市。"})
+        if self.pk and self.region_id:
+            stored = Unit.objects.filter(pk=self.pk).values_list("region_id", flat=True).first()
+            named = self.named_by() if stored not in (None, self.region_id) else []
+            if named:
+                raise ValidationError(
+                    {
+                        "region": f"该单位已被{'、'.join(named)}引用，不能改属其他区划"
+                        "（否则这些记录会指向另一区划的单位）；请先在这些记录中改用其他单位。"
+                    }
+                )
+
+    def named_by(self):
+        """The verbose names of the models whose rows name this unit (a group's office, members, items,
+        tasks, parcels …): each takes the units of its own region only, so such a unit keeps its region."""
+        named = [
+            str(relation.related_model._meta.verbose_name)
+            for relation in self._meta.related_objects
+            if relation.related_model._default_manager.filter(**{relation.field.name: self}).exists()
+        ]
+        return list(dict.fromkeys(named))  # an item may name it both as lead and as responsible unit
 
 
 class LeadershipGroupQuerySet(ScopedQuerySet):

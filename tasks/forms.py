@@ -3,7 +3,13 @@ from django.core.exceptions import ValidationError
 
 from landtrack.admin_base import VersionedForm
 
-from .models import CountyTask, RectificationItem, foreign_units_message, milestone_set_errors
+from .models import (
+    CountyTask,
+    RectificationItem,
+    closed_units_message,
+    foreign_units_message,
+    milestone_set_errors,
+)
 
 
 class CountyTaskForm(VersionedForm):
@@ -18,10 +24,32 @@ class CountyTaskForm(VersionedForm):
         self.instance.milestones_checked_as_set = True
 
 
+#: The largest key the database's integer columns hold: SQLite cannot even compare a larger one.
+LARGEST_ID = 2**63 - 1
+
+
+class UnitsChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of units by id, where an id beyond any integer column is a choice not offered, not the
+    server error of SQLite's OverflowError when the set is looked up."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            try:
+                too_large = abs(int(pk)) > LARGEST_ID
+            except (TypeError, ValueError):
+                too_large = False  # not a number: the parent's message
+            if too_large:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
 class RectificationItemForm(VersionedForm):
     class Meta:
         model = RectificationItem
         fields = "__all__"
+        field_classes = {"responsible_units": UnitsChoiceField}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "evidence": forms.Textarea(attrs={"rows": 2}),
@@ -32,7 +60,7 @@ class RectificationItemForm(VersionedForm):
         county, units = cleaned.get("county"), cleaned.get("responsible_units")
         if county is not None and units is not None:
             # The service's rule, asked here so that the refusal shows next to the field.
-            message = foreign_units_message(county, units)
+            message = foreign_units_message(county, units) or closed_units_message(self.instance, units)
             if message:
                 self.add_error("responsible_units", message)
         return cleaned

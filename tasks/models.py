@@ -33,6 +33,7 @@ __all__ = [
     "milestone_set_errors",
     "milestone_set_problems",
     "foreign_units_message",
+    "closed_units_message",
 ]
 
 HUNDRED = Decimal("100")
@@ -450,6 +451,10 @@ class Milestone(ValidatedModel):
         return super().delete(*args, **kwargs)
 
 
+#: The refusal of any change to a closed (销号) item: the record stands as it was signed off.
+FINAL_MESSAGE = "已销号的事项不再变更。"
+
+
 def foreign_units_message(county, units):
     """The refusal for responsible units that are not all of ``county``'s own; None when they are.
 
@@ -460,6 +465,23 @@ def foreign_units_message(county, units):
     foreign = [unit.name for unit in units if unit.region_id != county.pk]
     if foreign:
         return f"责任单位应属于本县，{'、'.join(foreign)}不属于{county.name}。"
+    return None
+
+
+def closed_units_message(item, units):
+    """The refusal for ``units`` as the responsible units of ``item`` when it is stored closed (销号) with
+    others; None when it is not closed, or they are the same. Asked by tasks.services.rectification_save
+    (the set is written after the item, beyond RectificationItem.clean()) and the admin's form."""
+    if not item.pk:
+        return None
+    # One row per unit (one row of None without units); no rows unless the item is stored closed.
+    rows = list(
+        RectificationItem.objects.filter(pk=item.pk, status=RectificationStatus.CLOSED).values_list(
+            "responsible_units", flat=True
+        )
+    )
+    if rows and set(rows) - {None} != {unit.pk for unit in units}:
+        return FINAL_MESSAGE
     return None
 
 
@@ -598,16 +620,41 @@ class RectificationItem(ValidatedModel):
             errors["completed_date"] = "未完成的事项不填写完成日期。"
         if self.lead_unit_id and self.county_id and self.lead_unit.region_id != self.county_id:
             errors["lead_unit"] = "牵头单位应属于本县。"
-        if self.pk and "status" not in errors:
-            stored = RectificationItem.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            if stored and stored != self.status and self.status not in RECTIFICATION_FLOW[stored]:
-                errors["status"] = (
-                    f"状态按 未开始 → 推进中 → 已完成 → 已销号 推进，不能从“{RectificationStatus(stored).label}”"
-                    f"改为“{RectificationStatus(self.status).label}”"
-                    + ("（已销号的事项不再变更）。" if stored == RectificationStatus.CLOSED else "。")
-                )
+        if (
+            self.campaign_id
+            and self.county_id
+            and self.campaign.region_id not in (self.county_id, self.county.parent_id)
+        ):
+            errors["campaign"] = "整改方案应属于本县或所属市。"
+        if self.pk:
+            self._clean_against_stored(errors)
         if errors:
             raise ValidationError(errors)
+
+    def _clean_against_stored(self, errors):
+        """The status moves along RECTIFICATION_FLOW; a closed item (销号) keeps every field as it was closed."""
+        fields = [field for field in self._meta.concrete_fields if field.editable and not field.primary_key]
+        stored = RectificationItem.objects.filter(pk=self.pk).values(*(f.attname for f in fields)).first()
+        if stored is None:
+            return
+        if stored["status"] == RectificationStatus.CLOSED:
+            for field in fields:
+                if field.name != "status" and _as_kept(stored[field.attname]) != _as_kept(
+                    getattr(self, field.attname)
+                ):
+                    errors.setdefault(field.name, FINAL_MESSAGE)
+        was = stored["status"]
+        if "status" not in errors and was != self.status and self.status not in RECTIFICATION_FLOW[was]:
+            errors["status"] = (
+                f"状态按 未开始 → 推进中 → 已完成 → 已销号 推进，不能从“{RectificationStatus(was).label}”"
+                f"改为“{RectificationStatus(self.status).label}”"
+                + ("（已销号的事项不再变更）。" if was == RectificationStatus.CLOSED else "。")
+            )
+
+
+def _as_kept(value):
+    """A value as compared for a change: a browser sends a text area's line breaks back as CRLF."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
 class CatalogStamp(models.Model):

@@ -7,7 +7,14 @@ from django.db import transaction
 
 from landtrack.services import attribute_to, lock_version
 
-from .models import CountyTask, Milestone, RectificationItem, foreign_units_message, milestone_set_errors
+from .models import (
+    CountyTask,
+    Milestone,
+    RectificationItem,
+    closed_units_message,
+    foreign_units_message,
+    milestone_set_errors,
+)
 
 __all__ = ["task_save", "task_create", "task_delete", "rectification_save"]
 
@@ -88,6 +95,9 @@ def rectification_save(*, item, user=None, responsible_units=None, expected_vers
     if responsible_units is not None:
         responsible_units = list(responsible_units)
         units = responsible_units
+        message = closed_units_message(item, units)
+        if message:
+            raise ValidationError({"responsible_units": message})
     else:
         # The units it keeps must also belong to the county it may be moved to.
         units = item.responsible_units.all() if item.pk else ()
