@@ -8,6 +8,7 @@ sees or edits another county's rows, not even in a choice list.
 import datetime
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -193,6 +194,7 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     list_per_page = 50
     object_history_template = "admin/landtrack/object_history.html"
+    object_history_form_template = "admin/landtrack/object_history_form.html"
 
     # Inline models each of whose saves raises the object's ``version`` (a parcel's disposals): the
     # version's own check covers them, the change marker need not.
@@ -347,8 +349,15 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def get_deleted_objects(self, objs, request):
         """What a deletion would take, with the rows that name the objects in a many-to-many set listed
-        as protected, as the models refuse that deletion (landtrack.validation.protect_from_sets)."""
+        as protected, as the models refuse that deletion (landtrack.validation.protect_from_sets). The
+        objects' own links in their many-to-many sets (a rectification item's responsible units) go with
+        them unlisted: Django would list each by class names ("RectificationItem_responsible_units object
+        (2)"), the one English line of the page."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        links = [model for model in apps.get_models(include_auto_created=True) if model._meta.auto_created]
+        for link in links:
+            counts.pop(link._meta.verbose_name_plural, None)
+        deleted = _without_lines(deleted, tuple(f"{capfirst(link._meta.verbose_name)}: " for link in links))
         naming = [f"{capfirst(label)}: {row}" for label, row in rows_naming(self.model, objs)]
         return deleted, counts, perms_needed, [*protected, *naming]
 
@@ -358,6 +367,20 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         except ProtectedError:
             self.message_user(request, "该记录仍被其他数据引用，不能删除。", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+def _without_lines(lines, prefixes):
+    """The nested list of a deletion's lines (Django's ``unordered_list``) less those that start with
+    ``prefixes``, and the lists left empty."""
+    kept = []
+    for line in lines:
+        if isinstance(line, list):
+            line = _without_lines(line, prefixes)
+            if line:
+                kept.append(line)
+        elif not str(line).startswith(prefixes):
+            kept.append(line)
+    return kept
 
 
 # Bookkeeping columns that say nothing about what changed.
