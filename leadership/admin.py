@@ -76,6 +76,8 @@ class LeadershipGroupAdmin(LandTrackAdmin):
     list_select_related = ("region", "office_unit")
     list_filter = REGION_FILTERS
     search_fields = ("name", "document_number", "members__name")
+    # By region, then name: the list, and the campaigns' autocomplete, which pages through groups.
+    ordering = ("region__code", "name", "pk")
     fields = (
         "region",
         "name",
