@@ -6,3 +6,6 @@ class LandTrackConfig(AppConfig):
 
     name = "landtrack"
     verbose_name = "LandTrack"
+
+    def ready(self):
+        from . import lookups  # noqa: F401 - registers the integer columns' ``in`` (InIntegerRange)

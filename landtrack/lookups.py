@@ -9,8 +9,8 @@ a plain ``LIKE``). For a word none of whose characters has a case (Chinese, digi
 upper-cased column contains it exactly when the column does, so the plain ``LIKE`` finds the same rows.
 """
 
-from django.db.models import Lookup
-from django.db.models.lookups import Contains, IContains
+from django.db.models import IntegerField, Lookup
+from django.db.models.lookups import Contains, IContains, In
 
 # pg_trgm's trigrams: a word shorter than this has none, and no index serves it.
 TRIGRAM = 3
@@ -38,3 +38,24 @@ class SearchWord(Lookup):
         if isinstance(word, str) and len(word) < TRIGRAM and caseless(word):
             return compiler.compile(Contains(self.lhs, word))
         return self.as_sql(compiler, connection)
+
+
+# What an integer column holds on every database LandTrack runs on (SQLite and PostgreSQL: 64 bits).
+INTEGER_RANGE = (-(2**63), 2**63 - 1)
+
+
+@IntegerField.register_lookup
+class InIntegerRange(In):
+    """Django's ``in`` on integer columns (ids included), without the values no such column holds.
+
+    They match no row, and SQLite cannot even bind them: OverflowError, a 500 wherever a list of ids
+    comes from a request (a form's choice of several rows, an admin action's selection). Django's own
+    ``exact`` already answers such a value with no rows; its ``in`` does not."""
+
+    lookup_name = "in"
+
+    def process_rhs(self, compiler, connection):
+        if self.rhs_is_direct_value():
+            low, high = INTEGER_RANGE
+            self.rhs = [value for value in self.rhs if not isinstance(value, int) or low <= value <= high]
+        return super().process_rhs(compiler, connection)

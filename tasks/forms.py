@@ -24,32 +24,10 @@ class CountyTaskForm(VersionedForm):
         self.instance.milestones_checked_as_set = True
 
 
-#: The largest key the database's integer columns hold: SQLite cannot even compare a larger one.
-LARGEST_ID = 2**63 - 1
-
-
-class UnitsChoiceField(forms.ModelMultipleChoiceField):
-    """A choice of units by id, where an id beyond any integer column is a choice not offered, not the
-    server error of SQLite's OverflowError when the set is looked up."""
-
-    def _check_values(self, value):
-        for pk in value or ():
-            try:
-                too_large = abs(int(pk)) > LARGEST_ID
-            except (TypeError, ValueError):
-                too_large = False  # not a number: the parent's message
-            if too_large:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
-                )
-        return super()._check_values(value)
-
-
 class RectificationItemForm(VersionedForm):
     class Meta:
         model = RectificationItem
         fields = "__all__"
-        field_classes = {"responsible_units": UnitsChoiceField}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "evidence": forms.Textarea(attrs={"rows": 2}),
