@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
-from landtrack.services import StaleVersion
+from landtrack.services import UNTRACKED_FIELDS, StaleVersion
 from landtrack.validation import rows_naming
 from leadership.choices import RegionLevel
 from leadership.scope import (
@@ -381,10 +381,6 @@ def _without_lines(lines, prefixes):
         elif not str(line).startswith(prefixes):
             kept.append(line)
     return kept
-
-
-# Bookkeeping columns that say nothing about what changed.
-UNTRACKED_FIELDS = {"created_at", "updated_at", "created_by", "updated_by", "version"}
 
 
 def _parent_key(child, parent):

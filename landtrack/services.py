@@ -11,6 +11,11 @@ class StaleVersion(Exception):
         self.current_version = current_version
 
 
+# Bookkeeping columns that say nothing about what changed: a change history, in the admin or the API,
+# leaves them out (who entered a row and when is each entry's own author and time).
+UNTRACKED_FIELDS = {"created_at", "updated_at", "created_by", "updated_by", "version"}
+
+
 def attribute_to(instance, user):
     """Record ``user`` as the author of the next change to ``instance`` in its history."""
     if user is not None and user.is_authenticated:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import models
 
 from landtrack.numbers import format_area
+from landtrack.services import UNTRACKED_FIELDS
 from leadership.models import Region
 
 from .models import Disposal, IdleProcedure, Parcel, ParcelBoundary, ProgressNote
@@ -13,12 +14,12 @@ from .models import Disposal, IdleProcedure, Parcel, ParcelBoundary, ProgressNot
 ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 REGION_FIELDS = {"county_id", "town_id"}
 
-# The rows kept with a parcel, as its history lists them: (model, action prefix, fields left out). A
-# boundary's points and map shapes are left out (a re-upload lists its file, area and time instead); who
-# entered a row and when is the entry's own ``user`` and ``at``.
+# The rows kept with a parcel, as its history lists them: (model, action prefix, fields left out beyond the
+# bookkeeping ones). A boundary's points and map shapes are left out (a re-upload lists its file, area and
+# time instead).
 RELATED_HISTORIES = (
-    (Disposal, "disposal_", {"created_at", "created_by"}),
-    (ProgressNote, "note_", {"created_at", "created_by"}),
+    (Disposal, "disposal_", set()),
+    (ProgressNote, "note_", set()),
     (IdleProcedure, "procedure_", set()),
     (
         ParcelBoundary,
@@ -130,7 +131,7 @@ def parcel_history(parcel_id):
         fields = [
             entry
             for entry in _tracked_fields(model.history.model, model)
-            if entry[0] != "parcel" and entry[0] not in left_out
+            if entry[0] != "parcel" and entry[0] not in UNTRACKED_FIELDS | left_out
         ]
         entries += _entries(records, fields, prefix, region_codes)
     entries.sort(key=lambda entry: entry["_order"], reverse=True)
