@@ -263,38 +263,42 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         # simple-history asks only whether the past version lay in the user's scope: a row moved to another
         # county since would still open for its former county, with the row's current boundary map on it.
         # The object is judged as the history list judges it: as it is now.
-        if not self.has_view_permission(request, self._history_subject(request, object_id)):
-            raise PermissionDenied
+        self._history_subject(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def _history_subject(self, request, object_id):
-        """The object whose history is asked for, as simple-history's history view finds it: the row in the
-        user's scope, else (outside it, or deleted) its latest recorded state."""
+        """The object whose history is asked for, when the user may read it: the row, if it is in the user's
+        scope; else (outside it, or deleted) None if its latest recorded state was in the scope (as
+        simple-history's history view finds it). 404 otherwise, as the change page answers that the object
+        does not exist: a refusal (403) would tell that the id is another county's. A user who reads no admin
+        page at all is refused."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         object_id = unquote(object_id)
-        obj = self.get_queryset(request).filter(pk=object_id).first()
-        if obj is None:
-            latest = self.model.history.filter(**{self.opts.pk.attname: object_id}).order_by("-history_date")
-            record = latest.first()
-            if record is None:
-                raise Http404
-            obj = record.instance
-        return obj
+        obj = self.get_queryset(request).filter(pk=object_id).first()  # the queryset is the user's scope
+        if obj is not None:
+            return obj
+        latest = self.model.history.filter(**{self.opts.pk.attname: object_id}).order_by("-history_date")
+        record = latest.first()
+        if record is None or not self.has_view_permission(request, record.instance):
+            raise Http404
+        return None
 
     def history_view(self, request, object_id, extra_context=None):
         """The object's change history, followed by that of the rows edited with it (disposals, milestones,
         members), so that every change made on this page can be traced here."""
         self._check_ids(object_id)
-        extra_context = {**(extra_context or {}), "inline_history": self.inline_history(request, object_id)}
+        obj = self._history_subject(request, object_id)
+        extra_context = {**(extra_context or {}), "inline_history": self.inline_history(request, obj)}
         return super().history_view(request, object_id, extra_context)
 
-    def inline_history(self, request, object_id):
+    def inline_history(self, request, obj):
         """[(verbose name, rows newest first)] for each inline model that keeps a history.
 
         The inlines are those the object's change page edits (``get_inlines``), not only the fixed
         ``inlines``: an idle parcel's page also edits its 令53 procedure."""
-        obj = self.get_queryset(request).filter(pk=object_id).first()
         if obj is None:
-            return []  # out of scope or absent: the history view itself refuses
+            return []  # deleted: its inline rows went with it
         sections = []
         for inline in self.get_inlines(request, obj):
             child = inline.model
@@ -311,7 +315,7 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 and field.name not in UNTRACKED_FIELDS
             ]
             records = list(
-                child.history.filter(**{fk.attname: object_id})
+                child.history.filter(**{fk.attname: obj.pk})
                 .select_related("history_user")
                 .order_by("history_date", "history_id")
             )

@@ -40,8 +40,26 @@ def test_a_clerk_cannot_open_another_countys_parcel(login):
 
     services.parcel_update(parcel=other, name="乡宁地块改名")
     history = client.get(reverse("admin:parcels_parcel_history", args=[other.pk]))
-    assert history.status_code == 403
+    assert history.status_code == 404  # as for an id that does not exist: nothing tells it is another county's
     assert "乡宁地块改名" not in history.content.decode()
+
+
+def test_a_deleted_parcels_history_is_read_by_its_county_and_is_not_there_for_another(login):
+    from parcels import services
+
+    gone = Parcel.objects.get(code="XN2022-001")
+    services.parcel_update(parcel=gone, name="删除前的名称")
+    for disposal in gone.disposals.all():
+        services.disposal_delete(disposal=disposal)
+    services.parcel_delete(parcel=gone)
+    url = reverse("admin:parcels_parcel_history", args=[gone.pk])
+    own = login("xn_clerk", Role.COUNTY_CLERK, "141029").get(url)
+    assert own.status_code == 200 and "删除前的名称" in own.content.decode()
+    other = login("az_clerk", Role.COUNTY_CLERK, "141026").get(url)
+    assert other.status_code == 404 and "删除前的名称" not in other.content.decode()
+    # As for an id never used.
+    never = reverse("admin:parcels_parcel_history", args=[gone.pk + 1000])
+    assert login("az_clerk2", Role.COUNTY_CLERK, "141026").get(never).status_code == 404
 
 
 def test_choice_lists_hold_only_the_clerks_county(login):
