@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -6,8 +7,9 @@ from landtrack.admin_base import COUNTY_FILTERS, REGION_FILTERS, LandTrackAdmin,
 from landtrack.numbers import format_area
 
 from . import services
+from .choices import RectificationStatus
 from .forms import CountyTaskForm, MilestoneInlineFormSet, RectificationItemForm
-from .models import Campaign, CampaignPhase, CountyTask, Milestone, RectificationItem
+from .models import CLOSED_NOT_DELETED, Campaign, CampaignPhase, CountyTask, Milestone, RectificationItem
 
 
 class CampaignPhaseInline(ScopedInlineMixin, admin.TabularInline):
@@ -106,6 +108,16 @@ class CountyTaskAdmin(LandTrackAdmin):
         services.task_delete(task=obj, user=request.user)
 
 
+def delete_selected_unless_closed(modeladmin, request, queryset):
+    """Django's "delete selected", refused with the items' titles when any of them is closed (销号)."""
+    closed = list(queryset.filter(status=RectificationStatus.CLOSED).values_list("title", flat=True)[:6])
+    if not closed:
+        return delete_selected(modeladmin, request, queryset)
+    named = "、".join(f"“{title}”" for title in closed[:5]) + ("等" if len(closed) > 5 else "")
+    modeladmin.message_user(request, f"{CLOSED_NOT_DELETED[:-1]}：{named}。未删除任何事项。", messages.ERROR)
+    return None
+
+
 class OverdueFilter(admin.SimpleListFilter):
     title = "是否逾期"
     parameter_name = "overdue"
@@ -164,6 +176,19 @@ class RectificationItemAdmin(LandTrackAdmin):
     @admin.display(description="责任单位")
     def units(self, item):
         return "、".join(unit.name for unit in item.responsible_units.all())
+
+    def has_delete_permission(self, request, obj=None):
+        # A closed item (销号) stays: its change page offers no deletion, and its delete page is refused.
+        if obj is not None and obj.status == RectificationStatus.CLOSED:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (delete_selected_unless_closed, name, description)
+        return actions
 
     def save_model(self, request, obj, form, change):
         services.rectification_save(

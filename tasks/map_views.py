@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
+from landtrack.numbers import format_area
 from leadership.choices import RegionLevel
 from leadership.models import Region
 from leadership.scope import can_write, has_role, region_in_scope
@@ -82,7 +83,7 @@ def county_map(request, county_code):
                     boundary=boundary,
                     css=f"status-{parcel.status}",
                     href=f"#parcel-{parcel.pk}",
-                    title=f"{parcel.code} {parcel.name}（{parcel.get_status_display()}，{parcel.area_mu:.2f} 亩）",
+                    title=f"{parcel.code} {parcel.name}（{parcel.get_status_display()}，{format_area(parcel.area_mu)} 亩）",
                     key=parcel.pk,
                     label=parcel.code,
                 )

@@ -278,10 +278,16 @@ class CountyTask(ValidatedModel):
             )
         ):
             errors["lead_unit"] = "牵头单位应属于本县或所属市。"
+        if (
+            self.campaign_id
+            and self.county_id
+            and self.campaign.region_id not in (self.county_id, self.county.parent_id)
+        ):
+            # As a rectification item's plan: a task is counted under its own county's or city's campaign.
+            errors["campaign"] = f"专项行动应属于本县或所属市，“{self.campaign}”不是{self.county.name}或其所属市的。"
         if self.county_id and self.year and self.category:
             # A 批而未用 task already counts both kinds; another task of either kind would count twice.
             others = CountyTask.objects.filter(county_id=self.county_id, year=self.year).exclude(pk=self.pk)
-            # A 批而未用 task already counts both kinds; another task of either kind would count twice.
             if self.category == TaskCategory.BOTH:
                 clash = others
             else:
@@ -335,6 +341,9 @@ def milestone_set_problems(milestones, start_date=None, end_date=None):
     if len(set(dues)) != len(dues):
         problems.append(("due", "节点日期不能重复。"))
     ordered = sorted(milestones, key=lambda pair: pair[0])
+    for due, rate in ordered:
+        if rate <= 0:
+            problems.append(("target_rate", f"节点 {due:%Y-%m-%d} 的目标 {rate}% 应大于 0。"))
     for (due_a, rate_a), (due_b, rate_b) in zip(ordered, ordered[1:], strict=False):
         if due_a != due_b and rate_b <= rate_a:
             problems.append(
@@ -453,6 +462,7 @@ class Milestone(ValidatedModel):
 
 #: The refusal of any change to a closed (销号) item: the record stands as it was signed off.
 FINAL_MESSAGE = "已销号的事项不再变更。"
+CLOSED_NOT_DELETED = "已销号的事项不能删除。"
 
 
 def foreign_units_message(county, units):
@@ -650,6 +660,12 @@ class RectificationItem(ValidatedModel):
                 f"改为“{RectificationStatus(self.status).label}”"
                 + ("（已销号的事项不再变更）。" if was == RectificationStatus.CLOSED else "。")
             )
+
+    def delete(self, *args, **kwargs):
+        """A closed item (销号) stays: it is the record of what was signed off."""
+        if RectificationItem.objects.filter(pk=self.pk, status=RectificationStatus.CLOSED).exists():
+            raise ValidationError(CLOSED_NOT_DELETED)
+        return super().delete(*args, **kwargs)
 
 
 def _as_kept(value):

@@ -301,12 +301,15 @@ def _parcel_reminders(user, as_of, until, limit=None):
                 url_of(pk),
             )
         )
+    # The 令53 deadlines of a parcel with land left to dispose of on the date: one taken back or otherwise
+    # disposed of in full needs no notice, answer or start any more (a government-caused parcel's start
+    # can never be recorded: its extension would otherwise stay overdue for ever).
     procedures = with_rule_facts(
         Parcel.objects.visible_to(user)
         .filter(idle_procedure__isnull=False)
         .select_related("county", "idle_procedure"),
         as_of,
-    )
+    ).filter(disposed_as_of__lt=F("area_mu"))
     for parcel in procedures:
         procedure = parcel.idle_procedure
         procedure.parcel = parcel

@@ -280,7 +280,7 @@ def test_another_countys_item_and_its_history_are_not_shown_to_an_office(login):
         reverse("admin:tasks_rectificationitem_simple_history", args=[target.pk, record.history_id]),
     ):
         response = client.get(url)
-        assert response.status_code in (403, 404)
+        assert response.status_code == 404  # as its change page: nothing tells the id is another county's
         assert "乡宁补充的整改措施" not in response.content.decode()
     assert (
         client.get(reverse("admin:tasks_rectificationitem_changelist") + "?q=明确").context["cl"].result_count
@@ -376,6 +376,38 @@ def test_a_closed_item_sent_back_unchanged_is_accepted(office, login):
     admin_url = reverse("admin:tasks_rectificationitem_change", args=[closing.pk])
     data = admin_form_data(client.get(admin_url), description="逐地块分析研判。\r\n确保10月底前完成供地。")
     assert client.post(admin_url, data).status_code == 302
+
+
+def test_a_closed_item_cannot_be_deleted_in_the_admin_alone_or_among_others(login):
+    closing = closed_item()
+    client = login("xn_office2", Role.COUNTY_OFFICE, "141029")
+    page = client.get(reverse("admin:tasks_rectificationitem_change", args=[closing.pk])).content.decode()
+    assert reverse("admin:tasks_rectificationitem_delete", args=[closing.pk]) not in page
+    before = database_snapshot()
+    delete_url = reverse("admin:tasks_rectificationitem_delete", args=[closing.pk])
+    assert client.get(delete_url).status_code == 403
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:tasks_rectificationitem_changelist")
+    chosen = [str(closing.pk), str(item("二、（一）1").pk)]
+    response = client.post(
+        changelist, {"action": "delete_selected", "_selected_action": chosen, "post": "yes"}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        f"已销号的事项不能删除：“{closing.title}”。未删除任何事项。"
+    ]
+    assert database_snapshot() == before
+    with refused("__all__", "已销号的事项不能删除。"):
+        RectificationItem.objects.get(pk=closing.pk).delete()
+    assert database_snapshot() == before
+    # An item not closed is still deleted, by the same action, and the deletion is recorded.
+    open_item = item("二、（一）1")
+    response = client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [open_item.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not RectificationItem.objects.filter(pk=open_item.pk).exists()
+    deleted = RectificationItem.history.filter(id=open_item.pk).latest("history_id")
+    assert (deleted.history_type, deleted.history_user.username) == ("-", "xn_office2")
 
 
 # --- the plan an item comes from ----------------------------------------------------------------------
