@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
-    "axes",
+    "landtrack.apps.AxesConfig",  # django-axes
     "csp",
     "landtrack",
     "leadership",

@@ -1,16 +1,27 @@
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import Truncator
+from rest_framework.authtoken.admin import TokenAdmin as RestFrameworkTokenAdmin
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from landtrack.admin_base import REGION_FILTERS, LandTrackAdmin, ScopedInlineMixin
+from leadership.choices import Role
 from leadership.scope import can_read_admin, is_admin
 
-from .models import GroupMember, LeadershipGroup, Region, Unit, User
+from .models import ApiToken, GroupMember, LeadershipGroup, Region, Unit, User, masked_key
 
 # Access follows each user's role and region (leadership.scope), not Django's permission groups.
 admin.site.unregister(Group)
+# API tokens are listed without their keys (ApiToken).
+admin.site.unregister(TokenProxy)
 
 
 @admin.register(Region)
@@ -94,6 +105,28 @@ class LeadershipGroupAdmin(LandTrackAdmin):
         return group.member_total
 
 
+def _masked(lines, keys):
+    """The admin's nested list of what a deletion takes, with each key in ``keys`` masked."""
+    if isinstance(lines, list):
+        return [_masked(line, keys) for line in lines]
+    masked = lines
+    for key in keys:
+        masked = masked.replace(key, masked_key(key))
+    # A line links to the object's page (HTML made safe by the admin); a key and its mask are plain text.
+    return mark_safe(masked) if isinstance(lines, SafeData) else masked
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's, its help on switching password sign-in off said for LandTrack, where there is no other way
+    to sign in: Django's joins an English warning to it when its module is imported, past any translation."""
+
+    usable_password_help_text = (
+        "是否允许该用户用密码登录。LandTrack 只能用密码登录：禁用后该用户不能再登录（停用账号也可取消“有效”）。"
+        '<ul id="id_unusable_warning" class="messagelist"><li class="warning">'
+        "禁用后，该用户当前的密码即作废。</li></ul>"
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Accounts, their roles and regions: only administrators manage them."""
@@ -101,8 +134,35 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "role", "region", "is_active", "last_login")
     list_select_related = ("region",)
     list_filter = ("role", "is_active")
-    fieldsets = DjangoUserAdmin.fieldsets + (("角色与区划", {"fields": ("role", "region")}),)
-    add_fieldsets = DjangoUserAdmin.add_fieldsets + (("角色与区划", {"fields": ("role", "region")}),)
+    # Django's form less what has no effect here: permission groups and per-user permissions (what an
+    # account may do follows its role and region), and switching password sign-in off (there is no other).
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("角色与区划", {"fields": ("role", "region")}),
+        ("个人信息", {"fields": ("first_name", "last_name", "email")}),
+        ("权限", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("重要日期", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
+        ("角色与区划", {"fields": ("role", "region")}),
+    )
+    filter_horizontal = ()
+    change_password_form = PasswordChangeForm
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # As manage.py create_account makes one: every account works in the admin, and the administrator
+            # role is the superuser (django-axes' and the API tokens' pages go by Django's permissions).
+            obj.is_staff = True
+            obj.is_superuser = obj.role == Role.ADMIN
+        super().save_model(request, obj, form, change)
+
+    def get_deleted_objects(self, objs, request):
+        """What deleting accounts takes, their API tokens named by masked keys (Token's name is its key)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        keys = list(Token.objects.filter(user__in=objs).values_list("key", flat=True))
+        return _masked(deleted, keys), counts, perms_needed, protected
 
     def has_module_permission(self, request):
         return is_admin(request.user)
@@ -118,3 +178,32 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return is_admin(request.user)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(RestFrameworkTokenAdmin):
+    """The API tokens: who holds one and since when; an administrator gives one to an account or revokes it
+    (deletes it), and never reads a key whole, nor moves a token to another account."""
+
+    list_display = ("__str__", "user", "created")
+    list_select_related = ("user",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """django-axes' failed sign-ins, with its clean-up action done here: axes' own reads the time of a sign-in
+    attempt from the request, which an admin action's request has not (a server error), and reports in
+    English built with an f-string, past any translation."""
+
+    @admin.action(description="清除已过期的失败记录")
+    def cleanup_expired_attempts(self, request, queryset):
+        # Expired: older than the cool-off (settings.AXES_COOLOFF_TIME), after which axes counts them no more.
+        threshold = timezone.now() - settings.AXES_COOLOFF_TIME
+        count, _ = AccessAttempt.objects.filter(attempt_time__lte=threshold).delete()
+        self.message_user(request, f"已清除 {count} 条过期的登录失败记录。")

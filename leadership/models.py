@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from rest_framework.authtoken.models import TokenProxy
 from simple_history.models import HistoricalRecords
 
 from landtrack.validation import ValidatedModel, protect_from_sets, text_field
@@ -276,3 +277,22 @@ class User(AbstractUser):
     @property
     def is_admin_role(self):
         return self.is_superuser or self.role == Role.ADMIN
+
+
+def masked_key(key):
+    """An API token's key as pages show it: enough to tell tokens apart, too little to sign in with."""
+    return f"{key[:4]}…{key[-2:]}" if key else ""
+
+
+class ApiToken(TokenProxy):
+    """A user's API token (rest_framework.authtoken), as the administrator's pages list it: who holds one and
+    since when, to revoke it. Its key is never shown whole: whoever held it could act in the API as its user,
+    and the change history would name that user."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+
+    def __str__(self):
+        return masked_key(self.key)

@@ -53,10 +53,10 @@ PAGES = [
 # Admin pages of what the demo does not hold (tokens, sign-in records, supply records): three rows each
 # (admin_extra_rows). The sign-in records' lists also read their date hierarchy and filter choices.
 PAGES += [
-    ("leadership_user_change", ("leadership.User", {"username": "demo_2"}), 9),
-    ("authtoken_tokenproxy_changelist", None, 5),
-    ("authtoken_tokenproxy_add", None, 4),
-    ("authtoken_tokenproxy_change", ("authtoken.TokenProxy", {"user__username": "demo_2"}), 6),
+    ("leadership_user_change", ("leadership.User", {"username": "demo_2"}), 5),
+    ("leadership_apitoken_changelist", None, 5),
+    ("leadership_apitoken_add", None, 4),
+    ("leadership_apitoken_change", ("leadership.ApiToken", {"user__username": "demo_2"}), 6),
     ("axes_accessattempt_changelist", None, 8),
     ("axes_accessattempt_change", ("axes.AccessAttempt", {"username": "demo_2"}), 5),
     ("axes_accesslog_changelist", None, 8),
