@@ -46,10 +46,20 @@ class FlagFilter(admin.SimpleListFilter):
         return queryset
 
 
+class IdleProcedureFormSet(forms.BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # The page's parcel, read with its rule facts as of today (RulesAdminMixin.get_queryset), which the
+        # deadlines need: not read again.
+        form.instance.parcel = self.instance
+        return form
+
+
 class IdleProcedureInline(ScopedInlineMixin, admin.StackedInline):
     """The 令53 procedure: notice, answer, finding, hearing, decision — each deadline flagged when passed."""
 
     model = IdleProcedure
+    formset = IdleProcedureFormSet
     max_num = 1
     extra = 0
     can_delete = False
@@ -82,18 +92,20 @@ class IdleProcedureInline(ScopedInlineMixin, admin.StackedInline):
             return "—"
         return format_html_join(
             "",
-            '<div class="deadline {}">{}：{:%Y-%m-%d} {}</div>',
+            '<div class="deadline {}">{}：{} {}</div>',
             (
                 (
                     "overdue" if item.overdue else "late" if item.late else "ok",
                     item.name,
-                    item.due,
+                    f"{item.due:%Y-%m-%d}",  # format_html escapes each value into text first
                     "已逾期"
                     if item.overdue
                     else f"（{item.done:%Y-%m-%d} 完成，已超期）"
                     if item.late
                     else f"（{item.done:%Y-%m-%d} 完成）"
                     if item.done
+                    else "（地块已全部处置，不再计算）"
+                    if item.settled
                     else "",
                 )
                 for item in items

@@ -25,7 +25,7 @@ from landtrack.numbers import format_area
 from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, ZERO
 
 from .choices import DisposalMethod, ExpropriationStatus, IdleCause, ParcelFlag, ParcelKind
-from .models import Disposal
+from .models import Disposal, Parcel
 
 LAPSE_WARNING_DAYS = 90
 IDLE_FEE_RATE = Decimal("0.20")
@@ -225,18 +225,43 @@ class Deadline:
     name: str
     due: datetime.date
     done: datetime.date | None
-    overdue: bool  # passed without being done
+    overdue: bool  # passed without being done, with land still to dispose of
     late: bool  # done, but after the deadline
+    settled: bool = False  # not done, and no longer runs: the parcel was disposed of in full by the date
+
+
+def _procedure_facts(parcel, as_of):
+    """(area disposed of, construction started) of the parcel as of the date: read from the annotations of
+    :func:`with_rule_facts` when the parcel carries them (lists, reminders), else asked of the database (one
+    parcel's page)."""
+    if hasattr(parcel, "disposed_as_of") and hasattr(parcel, "started_as_of"):
+        return parcel.disposed_as_of, parcel.started_as_of
+    facts = with_rule_facts(Parcel.objects.filter(pk=parcel.pk), as_of)
+    found = facts.values_list("disposed_as_of", "started_as_of").first()
+    return found or (ZERO, False)
 
 
 def procedure_deadlines(procedure, as_of):
-    """The procedure's deadlines as of a date: the investigation notice, the answer, the extension."""
+    """The procedure's deadlines as of a date: the investigation notice, the answer, the extension.
+
+    A deadline not met runs while land remains to dispose of: once the parcel is disposed of in full (taken
+    back, exchanged…), nothing is overdue any more. An extension is met by construction started (recorded as
+    a disposal) by the date."""
+    parcel = procedure.parcel
+    disposed, started = _procedure_facts(parcel, as_of)
+    settled = disposed >= parcel.area_mu
     deadlines = []
 
     def add(name, due, done):
+        running = done is None and not settled
         deadlines.append(
             Deadline(
-                name, due, done, overdue=done is None and as_of > due, late=done is not None and done > due
+                name,
+                due,
+                done,
+                overdue=running and as_of > due,
+                late=done is not None and done > due,
+                settled=done is None and settled,
             )
         )
 
@@ -254,10 +279,7 @@ def procedure_deadlines(procedure, as_of):
         )
     if procedure.extension_until:
         add("延长后动工开发期限届满", procedure.extension_until, None)
-        # An extension is judged by whether construction started, which the flags read from disposals.
-        deadlines[-1].overdue = as_of > procedure.extension_until and not getattr(
-            procedure.parcel, "started_as_of", False
-        )
+        deadlines[-1].overdue = deadlines[-1].overdue and not started
     return deadlines
 
 

@@ -301,9 +301,8 @@ def _parcel_reminders(user, as_of, until, limit=None):
                 url_of(pk),
             )
         )
-    # The 令53 deadlines of a parcel with land left to dispose of on the date: one taken back or otherwise
-    # disposed of in full needs no notice, answer or start any more (a government-caused parcel's start
-    # can never be recorded: its extension would otherwise stay overdue for ever).
+    # The 令53 deadlines still running: a parcel disposed of in full needs no notice, answer or start any
+    # more (procedure_deadlines says so of each; the filter only spares reading such parcels).
     procedures = with_rule_facts(
         Parcel.objects.visible_to(user)
         .filter(idle_procedure__isnull=False)
@@ -316,6 +315,7 @@ def _parcel_reminders(user, as_of, until, limit=None):
         for deadline in procedure_deadlines(procedure, as_of):
             if (
                 deadline.done is None
+                and not deadline.settled
                 and deadline.due <= until
                 and (deadline.overdue or deadline.due >= as_of)
             ):

@@ -65,6 +65,8 @@ PAGES += [
     ("axes_accessfailurelog_change", ("axes.AccessFailureLog", {"username": "demo_2"}), 4),
     ("parcels_supplyrecord_changelist", None, 8),
     ("parcels_supplyrecord_change", ("parcels.SupplyRecord", {"supervision_number": "1410292022B00002"}), 6),
+    # An idle parcel with its 令53 procedure: the deadlines read the parcel's facts the page has read.
+    ("parcels_parcel_change", ("parcels.Parcel", {"code": "AZ-XZ-003"}), 12),
 ]
 
 # Models whose rows come from elsewhere (reference data, the monitoring system, sign-in records): no add page.
@@ -86,7 +88,7 @@ def admin_extra_rows(demo):
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
-    from parcels.models import SupplyRecord
+    from parcels.models import IdleProcedure, SupplyRecord
 
     now = timezone.now()
     for number in range(1, 4):
@@ -107,6 +109,11 @@ def admin_extra_rows(demo):
             contract_date=dt.date(2022, 3, number),
             agreed_start_date=dt.date(2022, 9, number),
         )
+    IdleProcedure.objects.create(
+        parcel=Parcel.objects.get(code="AZ-XZ-003"),
+        found_date=dt.date(2022, 1, 1),
+        notice_date=dt.date(2022, 2, 1),
+    )
 
 
 @pytest.mark.parametrize("name, lookup, queries", PAGES, ids=[page[0] for page in PAGES])

@@ -116,3 +116,86 @@ def test_the_idle_parcel_page_shows_flags_with_reasons_and_the_procedure(client,
     assert "闲置土地处置程序" in page and "调查通知书文号" in page
     flagged = client.get(reverse("admin:parcels_parcel_changelist"), {"flag": "idle_fee_due"})
     assert [p.code for p in flagged.context["cl"].result_list] == ["AZ-XZ-003"]
+
+
+def test_no_deadline_runs_once_the_parcel_is_disposed_of_in_full(government_idle):
+    """The extension's deadline cannot be met on a government-caused parcel (construction_started is not an
+    art. 12 method): it stayed 已逾期 for ever, even after the parcel was taken back in full."""
+    from parcels.models import Parcel
+    from parcels.rules import with_rule_facts
+
+    item = procedure(
+        government_idle,
+        found_date=D(2022, 1, 1),
+        supplementary_agreement_date=D(2022, 3, 1),
+        extension_until=D(2023, 2, 28),
+    )
+    item.save()
+    services.disposal_record(
+        parcel=government_idle, method="paid_recovery", area_mu=government_idle.area_mu, date=D(2023, 3, 5)
+    )
+
+    def deadlines(as_of, annotated):
+        if annotated:  # as reminders read it: the parcel's facts annotated as of the date
+            item.parcel = with_rule_facts(Parcel.objects.filter(pk=government_idle.pk), as_of).get()
+        else:  # as the parcel's page reads it: the procedure's own parcel
+            item.parcel = Parcel.objects.get(pk=government_idle.pk)
+        return {d.name: (d.overdue, d.settled) for d in procedure_deadlines(item, as_of)}
+
+    notice, extension = "送达调查通知书（发现后 30 日内）", "延长后动工开发期限届满"
+    for annotated in (True, False):
+        # The day before the recovery: both passed and not met.
+        assert deadlines(D(2023, 3, 4), annotated) == {notice: (True, False), extension: (True, False)}
+        # From the recovery on, neither runs.
+        assert deadlines(D(2023, 3, 5), annotated) == {notice: (False, True), extension: (False, True)}
+
+
+def test_a_partly_disposed_parcel_keeps_its_deadlines(government_idle):
+    item = procedure(
+        government_idle, supplementary_agreement_date=D(2022, 3, 1), extension_until=D(2023, 2, 28)
+    )
+    item.save()
+    services.disposal_record(
+        parcel=government_idle,
+        method="paid_recovery",
+        area_mu=government_idle.area_mu - Decimal("0.0001"),
+        date=D(2023, 3, 5),
+    )
+    (extension,) = procedure_deadlines(item, D(2023, 3, 10))
+    assert (extension.overdue, extension.settled) == (True, False)
+
+
+def test_the_parcel_page_stops_showing_the_deadlines_overdue_once_disposed_of_in_full(
+    client, superuser, government_idle
+):
+    client.force_login(superuser)
+    services.idle_procedure_save(
+        procedure=procedure(
+            government_idle, supplementary_agreement_date=D(2022, 3, 1), extension_until=D(2023, 2, 28)
+        )
+    )
+    url = reverse("admin:parcels_parcel_change", args=[government_idle.pk])
+    page = client.get(url).content.decode()
+    assert '<div class="deadline overdue">延长后动工开发期限届满：2023-02-28 已逾期</div>' in page
+    services.disposal_record(
+        parcel=government_idle, method="paid_recovery", area_mu=government_idle.area_mu, date=D(2023, 3, 5)
+    )
+    page = client.get(url).content.decode()
+    settled = '<div class="deadline ok">延长后动工开发期限届满：2023-02-28 （地块已全部处置，不再计算）</div>'
+    assert settled in page
+    assert "已逾期" not in page
+
+
+def test_the_parcel_page_shows_each_deadline_met_late_or_overdue(client, superuser, user_idle):
+    """The page's 程序期限 showed "-" whatever the dates: its dates reached format_html already escaped."""
+    client.force_login(superuser)
+    services.idle_procedure_save(
+        procedure=procedure(
+            user_idle, found_date=D(2022, 1, 1), notice_number="通知1", notice_date=D(2022, 2, 15)
+        )
+    )
+    page = client.get(reverse("admin:parcels_parcel_change", args=[user_idle.pk])).content.decode()
+    assert (
+        '<div class="deadline late">送达调查通知书（发现后 30 日内）：2022-01-31 （2022-02-15 完成，已超期）</div>'
+        '<div class="deadline overdue">使用权人答复（通知书送达后 30 日内）：2022-03-17 已逾期</div>'
+    ) in page
