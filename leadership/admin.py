@@ -3,8 +3,9 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.safestring import SafeData, mark_safe
@@ -127,6 +128,24 @@ class PasswordChangeForm(AdminPasswordChangeForm):
     )
 
 
+class AccountChangeForm(UserChangeForm):
+    """Django's account form, which keeps an administrator from taking the administrator role off their own
+    account: they would be shut out of the accounts' pages on saving, and there might be no other."""
+
+    editing_self = False  # set per request (UserAdmin.get_form)
+
+    def clean_role(self):
+        role = self.cleaned_data.get("role")
+        if (
+            self.editing_self
+            and "role" in self.changed_data
+            and self.instance.is_admin_role
+            and role != Role.ADMIN
+        ):
+            raise ValidationError("不能取消自己账号的“系统管理员”角色：请由另一位系统管理员修改。")
+        return role
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Accounts, their roles and regions: only administrators manage them."""
@@ -140,9 +159,19 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         ("角色与区划", {"fields": ("role", "region")}),
         ("个人信息", {"fields": ("first_name", "last_name", "email")}),
-        ("权限", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (
+            "权限",
+            {
+                "fields": ("is_active", "is_staff", "is_superuser"),
+                "description": "工作人员状态和超级用户状态随角色而定：有角色的账号都可进入管理后台，"
+                "只有“系统管理员”角色是超级用户。",
+            },
+        ),
         ("重要日期", {"fields": ("last_login", "date_joined")}),
     )
+    # Django's flags follow the role (User.apply_role); the dates are the system's own record.
+    readonly_fields = ("is_staff", "is_superuser", "last_login", "date_joined")
+    form = AccountChangeForm
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
         ("角色与区划", {"fields": ("role", "region")}),
@@ -150,12 +179,18 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ()
     change_password_form = PasswordChangeForm
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            form.editing_self = obj.pk == request.user.pk
+        return form
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            # As manage.py create_account makes one: every account works in the admin, and the administrator
-            # role is the superuser (django-axes' and the API tokens' pages go by Django's permissions).
-            obj.is_staff = True
-            obj.is_superuser = obj.role == Role.ADMIN
+        # As manage.py create_account gives them: a role given or changed sets Django's flags with it (an
+        # administrator turned clerk is no superuser any more). An account without a role whose role is not
+        # touched (createsuperuser's) keeps its flags.
+        if not change or obj.role or "role" in form.changed_data:
+            obj.apply_role()
         super().save_model(request, obj, form, change)
 
     def get_deleted_objects(self, objs, request):

@@ -278,6 +278,15 @@ class User(AbstractUser):
     def is_admin_role(self):
         return self.is_superuser or self.role == Role.ADMIN
 
+    def apply_role(self):
+        """Django's flags as the account's role has them: every role works in the admin (``is_staff``), and
+        the administrator role, alone, is the superuser (django-axes' and the API tokens' pages go by Django's
+        permissions). Called wherever a role is given or changed (create_account, demo_setup, the admin's
+        account form); an account without a role that has never had one (``createsuperuser``'s) keeps its
+        flags, as no caller applies a role to it."""
+        self.is_staff = bool(self.role)
+        self.is_superuser = self.role == Role.ADMIN
+
 
 def masked_key(key):
     """An API token's key as pages show it: enough to tell tokens apart, too little to sign in with."""

@@ -147,3 +147,71 @@ def test_clearing_expired_sign_in_failures_says_in_chinese_how_many_went(adminis
     )
     assert [str(message) for message in response.context["messages"]] == ["已清除 1 条过期的登录失败记录。"]
     assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["recent"]
+
+
+# --- Django's flags follow the role ----------------------------------------------------------------------
+
+
+def change_account(client, account, **changes):
+    from tests.admin_forms import admin_form_data
+
+    url = reverse("admin:leadership_user_change", args=[account.pk])
+    return client.post(url, admin_form_data(client.get(url), **changes))
+
+
+def test_an_administrator_turned_clerk_loses_the_administrators_pages(administrator):
+    """is_admin reads is_superuser: an administrator given the clerk's role in the admin kept it, and with it
+    every county's data and every account."""
+    anze = Region.objects.get(code="141026")
+    other = UserFactory(username="other_admin", role=Role.ADMIN, is_superuser=True, is_staff=True)
+    response = change_account(administrator, other, role=Role.COUNTY_CLERK, region=anze.pk)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    other.refresh_from_db()
+    assert (other.role, other.region) == (Role.COUNTY_CLERK, anze)
+    assert (other.is_staff, other.is_superuser) == (True, False)
+    demoted = Client()
+    demoted.force_login(other)
+    assert demoted.get(reverse("admin:leadership_user_changelist")).status_code == 403
+    xiangning = reverse("admin:parcels_parcel_changelist") + "?county__code=141029"
+    assert "XN2022-001" not in demoted.get(xiangning).content.decode()
+    # And back: the administrator role is the superuser again.
+    change_account(administrator, other, role=Role.ADMIN, region="")
+    other.refresh_from_db()
+    assert (other.role, other.is_staff, other.is_superuser) == (Role.ADMIN, True, True)
+
+
+def test_the_flags_are_shown_not_edited(administrator):
+    clerk = UserFactory(username="az_flags", role=Role.COUNTY_CLERK, region=Region.objects.get(code="141026"))
+    page = administrator.get(reverse("admin:leadership_user_change", args=[clerk.pk]))
+    editable = set(page.context["adminform"].form.fields)
+    assert not {"is_staff", "is_superuser", "last_login", "date_joined"} & editable
+    assert "只有“系统管理员”角色是超级用户" in page.content.decode()
+    data = {"is_superuser": "on", "is_staff": "on"}
+    response = change_account(administrator, clerk, **data)
+    assert response.status_code == 302
+    clerk.refresh_from_db()
+    assert (clerk.is_staff, clerk.is_superuser) == (True, False)
+
+
+def test_an_account_without_a_role_keeps_its_flags(administrator):
+    """createsuperuser makes an account with no role: editing its e-mail leaves it the superuser it is."""
+    root = User.objects.create_superuser("root", "root@example.cn", "Root-pass-2026")
+    response = change_account(administrator, root, email="root@linfen.cn")
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    root.refresh_from_db()
+    assert (root.email, root.role, root.is_staff, root.is_superuser) == ("root@linfen.cn", "", True, True)
+
+
+def test_an_administrator_cannot_take_the_role_off_their_own_account(client, demo):
+    me = UserFactory(username="only_admin", role=Role.ADMIN, is_superuser=True, is_staff=True)
+    client.force_login(me)
+    anze = Region.objects.get(code="141026")
+    response = change_account(client, me, role=Role.COUNTY_CLERK, region=anze.pk)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "role": ["不能取消自己账号的“系统管理员”角色：请由另一位系统管理员修改。"]
+    }
+    me.refresh_from_db()
+    assert (me.role, me.region, me.is_superuser) == (Role.ADMIN, None, True)
+    # Their other details they change as anyone's.
+    assert change_account(client, me, email="me@linfen.cn").status_code == 302

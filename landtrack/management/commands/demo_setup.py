@@ -53,8 +53,7 @@ class Command(BaseCommand):
             user, created = User.objects.get_or_create(username=username)
             user.role = role
             user.region = regions.get(code) if code else None
-            user.is_staff = True
-            user.is_superuser = role == Role.ADMIN
+            user.apply_role()
             user.is_active = True
             if created or not user.check_password(DEMO_PASSWORD):
                 user.set_password(DEMO_PASSWORD)

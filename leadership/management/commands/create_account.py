@@ -54,9 +54,8 @@ class Command(BaseCommand):
             password = secrets.token_urlsafe(12)
         user.role = role
         user.region = region_obj
-        user.is_staff = True
+        user.apply_role()
         user.is_active = True
-        user.is_superuser = role == Role.ADMIN
         if password is not None:
             try:
                 validate_password(password, user)
