@@ -146,6 +146,21 @@ class CountyTaskQuerySet(ScopedQuerySet):
     county_lookup = "county"
 
 
+def of_county_or_its_city(record, county):
+    """Whether a record with a region (a unit, a campaign) is the county's own or its city's."""
+    return record.region_id in (county.pk, county.parent_id)
+
+
+def campaign_of_county_or_city(record, errors):
+    """A county's task and rectification item are filed under a campaign of the county or of its city, where
+    the county's leadership group and the city bureau read them: not under another county's."""
+    if record.campaign_id and record.county_id and not of_county_or_its_city(record.campaign, record.county):
+        label = record._meta.get_field("campaign").verbose_name
+        errors["campaign"] = (
+            f"{label}应属于本县或所属市，“{record.campaign}”不是{record.county.name}或其所属市的。"
+        )
+
+
 class CountyTask(ValidatedModel):
     """The area a county must dispose of in a year (年度消化任务), assigned by the city, with milestones."""
 
@@ -268,23 +283,9 @@ class CountyTask(ValidatedModel):
                 f"任务期 {self.start_date:%Y-%m-%d} 至 {self.end_date:%Y-%m-%d} 不含 {self.year} 年的任何一天，"
                 "请一并修改任务期和时间节点。"
             )
-        if (
-            self.lead_unit_id
-            and self.county_id
-            and self.lead_unit.region_id
-            not in (
-                self.county_id,
-                self.county.parent_id,
-            )
-        ):
+        if self.lead_unit_id and self.county_id and not of_county_or_its_city(self.lead_unit, self.county):
             errors["lead_unit"] = "牵头单位应属于本县或所属市。"
-        if (
-            self.campaign_id
-            and self.county_id
-            and self.campaign.region_id not in (self.county_id, self.county.parent_id)
-        ):
-            # As a rectification item's plan: a task is counted under its own county's or city's campaign.
-            errors["campaign"] = f"专项行动应属于本县或所属市，“{self.campaign}”不是{self.county.name}或其所属市的。"
+        campaign_of_county_or_city(self, errors)
         if self.county_id and self.year and self.category:
             # A 批而未用 task already counts both kinds; another task of either kind would count twice.
             others = CountyTask.objects.filter(county_id=self.county_id, year=self.year).exclude(pk=self.pk)
@@ -630,12 +631,7 @@ class RectificationItem(ValidatedModel):
             errors["completed_date"] = "未完成的事项不填写完成日期。"
         if self.lead_unit_id and self.county_id and self.lead_unit.region_id != self.county_id:
             errors["lead_unit"] = "牵头单位应属于本县。"
-        if (
-            self.campaign_id
-            and self.county_id
-            and self.campaign.region_id not in (self.county_id, self.county.parent_id)
-        ):
-            errors["campaign"] = "整改方案应属于本县或所属市。"
+        campaign_of_county_or_city(self, errors)
         if self.pk:
             self._clean_against_stored(errors)
         if errors:

@@ -416,7 +416,7 @@ def test_a_closed_item_cannot_be_deleted_in_the_admin_alone_or_among_others(logi
 def test_an_items_campaign_is_its_own_countys_or_its_citys(demo):
     anze_campaign = Campaign.objects.get(region__code="141026")
     target = item("二、（二）2")
-    with refused("campaign", "整改方案应属于本县或所属市"):
+    with refused("campaign", f"整改方案应属于本县或所属市，“{anze_campaign}”不是乡宁县或其所属市的。"):
         services.rectification_save(item=_set(target, campaign=anze_campaign))
     target.refresh_from_db()
     city_plan = Campaign.objects.create(

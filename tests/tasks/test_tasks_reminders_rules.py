@@ -144,9 +144,9 @@ def test_a_fully_disposed_idle_parcel_reminds_of_no_extension_deadline(regions, 
 
 
 def test_a_task_cannot_belong_to_another_countys_campaign(regions):
-    """A rectification item refuses a campaign that is not of its county or city (整改方案应属于本县或所属市);
-    a county task takes any campaign: 安泽县's task filed under 乡宁县's 专项行动 is saved, and the admin's
-    task form offers the city bureau every county's campaigns of its city."""
+    """As a rectification item does (整改方案应属于本县或所属市), a county task refuses a campaign that is not of
+    its county or city: 安泽县's task filed under 乡宁县's 专项行动 was saved, and the admin's task form offers
+    the city bureau every county's campaigns of its city."""
     xiangning_campaign = Campaign.objects.create(region=regions["141029"], year=2023, name="乡宁县专项行动")
     with pytest.raises(ValidationError) as caught:
         task_services.task_create(
