@@ -110,7 +110,7 @@ class CountyTaskAdmin(LandTrackAdmin):
 
 def delete_selected_unless_closed(modeladmin, request, queryset):
     """Django's "delete selected", refused with the items' titles when any of them is closed (销号)."""
-    closed = list(queryset.filter(status=RectificationStatus.CLOSED).values_list("title", flat=True)[:6])
+    closed = list(queryset.closed().values_list("title", flat=True)[:6])
     if not closed:
         return delete_selected(modeladmin, request, queryset)
     named = "、".join(f"“{title}”" for title in closed[:5]) + ("等" if len(closed) > 5 else "")

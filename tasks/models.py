@@ -487,9 +487,7 @@ def closed_units_message(item, units):
         return None
     # One row per unit (one row of None without units); no rows unless the item is stored closed.
     rows = list(
-        RectificationItem.objects.filter(pk=item.pk, status=RectificationStatus.CLOSED).values_list(
-            "responsible_units", flat=True
-        )
+        RectificationItem.objects.closed().filter(pk=item.pk).values_list("responsible_units", flat=True)
     )
     if rows and set(rows) - {None} != {unit.pk for unit in units}:
         return FINAL_MESSAGE
@@ -507,6 +505,10 @@ class RectificationItemQuerySet(ScopedQuerySet):
     def overdue(self, as_of):
         """The items overdue on the date: the deadline passed before it and not done by then."""
         return self.pending_on(as_of).filter(deadline__lt=as_of)
+
+    def closed(self):
+        """The items closed (销号): stored as signed off, neither changed nor deleted any more."""
+        return self.filter(status=RectificationStatus.CLOSED)
 
 
 class RectificationItem(ValidatedModel):
@@ -659,7 +661,7 @@ class RectificationItem(ValidatedModel):
 
     def delete(self, *args, **kwargs):
         """A closed item (销号) stays: it is the record of what was signed off."""
-        if RectificationItem.objects.filter(pk=self.pk, status=RectificationStatus.CLOSED).exists():
+        if RectificationItem.objects.closed().filter(pk=self.pk).exists():
             raise ValidationError(CLOSED_NOT_DELETED)
         return super().delete(*args, **kwargs)
 
