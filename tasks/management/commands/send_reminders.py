@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import BaseCommand, CommandError
 
-from landtrack.validation import DATE_RANGE_MESSAGES, EARLIEST_DATE, LATEST_DATE
+from landtrack.validation import DATE_RANGE_MESSAGES, date_out_of_range
 from leadership.choices import Role
 from leadership.models import User
 from tasks.reminders import HORIZON_DAYS, reminders_for
@@ -57,10 +57,9 @@ class Command(BaseCommand):
                 as_of = datetime.date.fromisoformat(as_of)
             except ValueError as error:
                 raise CommandError(f"日期“{as_of}”无效，应为 YYYY-MM-DD。") from error
-            if as_of < EARLIEST_DATE:
-                raise CommandError(DATE_RANGE_MESSAGES["too_early"])
-            if as_of > LATEST_DATE:
-                raise CommandError(DATE_RANGE_MESSAGES["too_late"])
+            problem = date_out_of_range(as_of)  # as every date LandTrack keeps, and /reminders/ refuses
+            if problem:
+                raise CommandError(DATE_RANGE_MESSAGES[problem])
         else:
             as_of = timezone.localdate()
         accounts = list(
