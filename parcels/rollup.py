@@ -136,6 +136,21 @@ def _unchanged(value):
 COUNTY_FILTER_LIMIT = 500
 
 
+def _terms_by_column(terms):
+    """``[(sign, month, years)]``: a window's ``(sign, year, month)`` terms with those of one sign and column
+    taken together, each year once in a group. One CASE per group, not per year: a window of many years
+    (a task period of 20) otherwise nests a term per year, past what SQLite's parser takes."""
+    groups = []
+    for sign, year, month in terms:
+        for group_sign, group_month, years in groups:
+            if (group_sign, group_month) == (sign, month) and year not in years:
+                years.append(year)
+                break
+        else:
+            groups.append((sign, month, [year]))
+    return groups
+
+
 def _whole_months(month_terms, count, county_ids, wanted, exact):
     """The whole-month part of each window, from the year rows: ``{(county_id, kind): [area per window]}``.
 
@@ -168,8 +183,10 @@ def _whole_months(month_terms, count, county_ids, wanted, exact):
         columns = []
         for index in indexes:
             terms = None
-            for sign, year, month in month_terms[index]:
-                term = Case(When(year=year, then=F(THROUGH[month])), default=Value(ZERO), output_field=AREA)
+            for sign, month, years_of in _terms_by_column(month_terms[index]):
+                term = Case(
+                    When(year__in=years_of, then=F(THROUGH[month])), default=Value(ZERO), output_field=AREA
+                )
                 term = term if sign > 0 else -term
                 terms = term if terms is None else terms + term
             columns.append(Sum(terms, output_field=AREA))

@@ -118,6 +118,8 @@ def test_random_ledgers_give_the_recounts_figures_for_random_windows(regions, se
         windows += [(D(2023, 1, 1), D(2023, 12, 31)), (D(2023, 1, 1), D(2023, 5, 31)), (D(2023, 6, 1), D(2023, 9, 30))]
     else:
         windows += [(D(2022, 1, 1), D(2022, 12, 31)), (D(2023, 1, 1), today), (D(2024, 3, 1), D(2024, 3, 15))]
+        # Windows of many years (a task period of decades), whose year terms share one CASE per column.
+        windows += [(D(1990, 1, 1), today), (D(2000, 6, 15), D(2023, 8, 31)), (D(1999, 12, 31), D(2022, 2, 1))]
     sums = disposed_by_county_kind(windows, {county.pk for county in counties}, today=today)
     for county in counties:
         for kind in ("unsupplied", "idle"):
