@@ -39,7 +39,7 @@ class Region(ValidatedModel):
         "区划代码",
         max_length=9,
         unique=True,
-        validators=[RegexValidator(r"^\d{6}(\d{3})?$", "区划代码应为 6 位或 9 位数字。")],
+        validators=[RegexValidator(r"^[0-9]{6}([0-9]{3})?\Z", "区划代码应为 6 位或 9 位数字。")],
         error_messages={"unique": "区划代码已存在。"},
     )
     name = models.CharField("名称", max_length=50)

@@ -14,6 +14,7 @@ from landtrack.numbers import area_2, rate_2
 from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, DATE_RANGE_MESSAGES, date_out_of_range
 
 REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
+COUNTY_CODE = re.compile(r"[0-9]{6}")
 # API.md: dates are YYYY-MM-DD. Python's and Django's readers also take "2022-9-5", "20220905" or a
 # trailing newline, which the schema's pattern refuses; a date is read only when written as the contract says.
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -146,6 +147,23 @@ class RegionCodeField(serializers.SlugRelatedField):
         if not REGION_CODE.fullmatch(data):
             self.fail("malformed")
         return super().to_internal_value(data)
+
+
+class CountyCodeParameter(serializers.RegexField):
+    r"""A ``?county=`` parameter: six ASCII digits and nothing else, as the schema's pattern says. RegexField
+    alone searches with ``$``, which also matches before a final newline, and ``\d``, which takes the
+    digits of any script (１４１０２９): such a code then matched no county, and a report answered empty."""
+
+    def __init__(self, **kwargs):
+        messages = kwargs.setdefault("error_messages", {})
+        messages.setdefault("invalid", "县（市、区）代码应为 6 位数字，如 141026。")
+        super().__init__(r"^[0-9]{6}$", trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value and not COUNTY_CODE.fullmatch(value):
+            self.fail("invalid")
+        return value
 
 
 class StrictCharField(serializers.CharField):

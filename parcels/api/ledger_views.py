@@ -4,7 +4,6 @@ Every rule of the ledger lives in :mod:`parcels.ledger`; these views only resolv
 may do what, and translate the ledger's answer into the contract's JSON (API.md).
 """
 
-import re
 from functools import partial
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from landtrack.api.fields import COUNTY_CODE, CountyCodeParameter
 from landtrack.api.schema import EXCEL_ERRORS, error_openapi
 from landtrack.api.views import ScopedViewSetMixin
 from leadership.choices import RegionLevel
@@ -32,8 +32,6 @@ from ..models import Parcel
 from .views import ParcelFilter, ParcelViewSet
 
 XLSX = ledger.XLSX_CONTENT_TYPE
-COUNTY_CODE = re.compile(r"\d{6}")
-COUNTY_CODE_MESSAGES = {"invalid": "县（市、区）代码应为 6 位数字，如 141026。"}
 
 
 def resolve_county(request, code, *, required=True, field=False):
@@ -65,14 +63,7 @@ def resolve_county(request, code, *, required=True, field=False):
 
 def county_code_field(**kwargs):
     """The optional county code parameter that :func:`resolve_county` then resolves."""
-    return serializers.RegexField(
-        r"^\d{6}$",
-        trim_whitespace=False,
-        required=False,
-        allow_blank=True,
-        error_messages=COUNTY_CODE_MESSAGES,
-        **kwargs,
-    )
+    return CountyCodeParameter(required=False, allow_blank=True, **kwargs)
 
 
 class LedgerImportSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from landtrack.api.fields import AreaField, DateField, RateField
+from landtrack.api.fields import AreaField, CountyCodeParameter, DateField, RateField
 from landtrack.numbers import HUNDREDTH, area_2, rate_2
 from leadership.choices import RegionLevel
 from leadership.models import Region
@@ -243,12 +243,7 @@ class ProgressQuery(PeriodQuery):
     """?year=&as_of=&category=&county= of the city-wide report."""
 
     category = serializers.ChoiceField(choices=TaskCategory.choices, required=False)
-    county = serializers.RegexField(
-        r"^\d{6}$",
-        trim_whitespace=False,
-        required=False,
-        error_messages={"invalid": "县（市、区）代码应为 6 位数字，如 141026。"},
-    )
+    county = CountyCodeParameter(required=False)
 
 
 QUERY_PARAMETERS = [

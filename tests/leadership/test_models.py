@@ -17,6 +17,14 @@ def test_a_town_code_has_nine_digits_and_starts_with_its_county(regions):
         Region(code="141029999", name="某镇", level="town", parent=regions["141026"]).save()
 
 
+@pytest.mark.parametrize("code", ["１４１０９９", "141099\n", "١٤١٠٩٩"])
+def test_a_region_code_is_ascii_digits_only(regions, code):
+    """Python's ``\\d`` takes the digits of any script and ``$`` matches before a final newline: such a code
+    was stored, and no request naming the county in ASCII digits found it again."""
+    with refused("code", "区划代码应为 6 位或 9 位数字"):
+        Region(code=code, name="某县", level="county", parent=regions["141000"]).save()
+
+
 def test_a_county_belongs_to_a_city(regions):
     with refused("parent", "市级"):
         Region(code="141099", name="某县", level="county", parent=regions["141026"]).save()
