@@ -64,6 +64,13 @@ def with_disposed_as_of(parcels, as_of):
     )
 
 
+def on_ledger_by(as_of):
+    """A Q over parcels: on the ledger by the date — approved (批而未供) or supplied (闲置土地) on or before it,
+    the date no disposal of the parcel may precede (Parcel.base_date)."""
+    unsupplied = Q(kind=ParcelKind.UNSUPPLIED, approval_date__lte=as_of)
+    return unsupplied | Q(kind=ParcelKind.IDLE, supply_date__lte=as_of)
+
+
 def _construction_started(as_of):
     """The disposals that record each parcel's construction as started on or before the date."""
     return Disposal.objects.filter(

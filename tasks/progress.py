@@ -33,6 +33,7 @@ from landtrack.validation import LATEST_DATE, ZERO, exact_area
 from leadership.scope import visible_region_ids
 from parcels.models import Disposal, Parcel
 from parcels.rollup import disposed_by_county_kind
+from parcels.rules import on_ledger_by
 
 from .catalog import held
 from .choices import KINDS_BY_CATEGORY, ProgressStatus, TaskCategory
@@ -568,10 +569,11 @@ WINDOWS_PER_QUERY = 500
 
 
 def _add_breakdowns(results, as_of):
-    """Per town (or zone) and per responsible unit of each task's county: parcels, area, completed."""
+    """Per town (or zone) and per responsible unit of each task's county: parcels on the ledger by the date
+    (as the county page's pending list), their area, and the area completed."""
     county_ids = {progress.task.county_id for progress in results}
     parcel_rows = (
-        Parcel.objects.filter(county_id__in=county_ids)
+        Parcel.objects.filter(on_ledger_by(as_of), county_id__in=county_ids)
         .order_by()
         .values(
             "county_id",

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,9 +20,8 @@ from django.utils import timezone
 from leadership.choices import RegionLevel
 from leadership.models import Region
 from leadership.scope import has_role, region_in_scope
-from parcels.choices import ParcelKind
 from parcels.models import Parcel, not_before_1949
-from parcels.rules import with_disposed_as_of
+from parcels.rules import on_ledger_by, with_disposed_as_of
 
 from .charts import completion_bar, completion_curve
 from .choices import KINDS_BY_CATEGORY, ProgressStatus, ReminderKind
@@ -255,12 +254,11 @@ def county(request, county_code):
     )
     # Pending as of the date looked at: on the ledger by then (approved or supplied), area left after the
     # disposals dated up to it.
-    on_ledger = Q(kind=ParcelKind.UNSUPPLIED, approval_date__lte=view.as_of) | Q(
-        kind=ParcelKind.IDLE, supply_date__lte=view.as_of
-    )
     pending = (
         with_disposed_as_of(
-            Parcel.objects.visible_to(request.user).filter(on_ledger, county=region, kind__in=kinds),
+            Parcel.objects.visible_to(request.user).filter(
+                on_ledger_by(view.as_of), county=region, kind__in=kinds
+            ),
             view.as_of,
         )
         .filter(disposed_as_of__lt=F("area_mu"))

@@ -157,3 +157,36 @@ def test_a_leap_day_milestone_of_a_period_not_starting_on_1_january(regions, sup
         "target_area_mu": "40.00",
         "remaining_area_mu": "6.00",
     }
+
+
+def test_the_town_and_unit_breakdowns_count_the_parcels_on_the_ledger_by_the_date(regions, superuser, client):
+    """安泽县's 2023 task; in one town, parcel A approved 2022-01-01 (10 亩) and parcel B approved 2023-06-01
+    (20 亩), 4 亩 of A disposed of on 2023-03-01. As of 2023-05-31 the town held A alone: 1 parcel, 10 亩,
+    4 done (the county page's pending list says the same); B counted from the day it was approved."""
+    anze = regions["141026"]
+    town = next(code for code in regions if code.startswith("141026") and len(code) == 9)
+    task_services.task_save(
+        task=CountyTask(county=anze, year=2023, category="unsupplied", target_area_mu=Decimal("40")),
+    )
+    early = ParcelFactory(
+        county=anze, town=regions[town], code="A", area_mu=Decimal("10"), approval_date=D(2022, 1, 1)
+    )
+    ParcelFactory(
+        county=anze, town=regions[town], code="B", area_mu=Decimal("20"), approval_date=D(2023, 6, 1)
+    )
+    dispose(early, "4", D(2023, 3, 1))
+    for as_of, parcels, area in [("2023-05-31", 1, "10.00"), ("2023-06-01", 2, "30.00")]:
+        (row,) = (
+            api(superuser).get("/api/v1/progress/141026/", {"year": 2023, "as_of": as_of}).json()["results"]
+        )
+        (shown,) = row["towns"]
+        assert (shown["code"], shown["parcels"], shown["area_mu"], shown["completed_area_mu"]) == (
+            town,
+            parcels,
+            area,
+            "4.00",
+        ), as_of
+        client.force_login(superuser)
+        page = client.get("/dashboard/141026/", {"year": 2023, "as_of": as_of})
+        (unit,) = page.context["rows"][0].units
+        assert (unit.parcels, f"{unit.area_mu:.2f}") == (parcels, area), as_of
