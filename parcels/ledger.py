@@ -34,6 +34,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.escape import unescape
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import iterparse
 
@@ -205,7 +206,9 @@ _DATE_FORMS = (
     re.compile(
         r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
     ),
-    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"),
+    re.compile(
+        r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(?:\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+    ),
     re.compile(r"(\d{4})(\d{2})(\d{2})"),
 )
 # Excel serial day numbers from 1 (1900-01-01) to 9999-12-31.
@@ -217,8 +220,16 @@ class CellErrorValue(str):
 
 
 def cell_value(cell):
-    """A cell's value, an Excel error (#N/A …) marked as one: openpyxl gives it as its bare text."""
-    return CellErrorValue(cell.value) if cell.data_type == "e" else cell.value
+    """A cell's value, an Excel error (#N/A …) marked as one: openpyxl gives it as its bare text.
+
+    Text comes with Excel's escapes (_x000D_ for a carriage return, ECMA-376 ST_Xstring) decoded, which
+    openpyxl leaves in; its line breaks become line feeds, as XML makes every line break it holds unescaped.
+    """
+    if cell.data_type == "e":
+        return CellErrorValue(cell.value)
+    if isinstance(cell.value, str):
+        return unescape(cell.value).replace("\r\n", "\n").replace("\r", "\n")
+    return cell.value
 
 
 def refuse_error_value(value):
@@ -246,10 +257,17 @@ FORMULA_WITHOUT_RESULT = UnreadableCell(
 
 
 def unreadable_cells(sheet, header_row, columns):
-    """{(row, column): UnreadableCell} of a read-only sheet's cells below its header row, in the given
-    (1-based) columns, that openpyxl's read-only, data-only reading would give as empty: the parts of a
-    merged range and formulas without a saved result. Read from the sheet's XML, which is parsed only when
-    it holds either (most ledgers hold neither)."""
+    """{(row, column): what to read instead} for a read-only sheet's cells below its header row, in the
+    given (1-based) columns.
+
+    An :class:`UnreadableCell` for a cell that openpyxl's read-only, data-only reading gives as empty though
+    Excel shows a value there or hides one: the cells of a merge over several rows (its value belongs to no
+    one row), the columns a merge within one row spreads its first cell over, and formulas without a saved
+    result. None (empty) for every cell of a row that holds no ledger line: the rows a header cell is merged
+    down over (a tall header), and a line merged across all the columns (a caption, the 填表人/审核人
+    signature). Read from the sheet's XML, which is parsed only when it holds merges or formulas (most
+    ledgers hold neither).
+    """
     # The rows an import reads are at most MAX_ROWS and their blank padding; a merge reaching past them is cut.
     first_row, last_row = header_row + 1, header_row + 10 * MAX_ROWS
     get_source = getattr(sheet, "_get_source", None)
@@ -261,6 +279,7 @@ def unreadable_cells(sheet, header_row, columns):
         return {}
     wanted = set(columns)
     marks = {}
+    merges = []  # (reference, first column, first row, last row, the wanted columns it covers)
     for _, element in iterparse(io.BytesIO(data)):
         tag = element.tag.rpartition("}")[2]
         if tag == "c":
@@ -278,12 +297,40 @@ def unreadable_cells(sheet, header_row, columns):
         elif tag == "mergeCell" and element.get("ref"):
             reference = element.get("ref")
             low_column, low_row, high_column, high_row = range_boundaries(reference)
+            covered = wanted.intersection(range(low_column, high_column + 1))
+            if covered:
+                merges.append((reference, low_column, low_row, high_row, covered))
+    header_end = max(
+        (high_row for _, _, low_row, high_row, _ in merges if low_row <= header_row <= high_row),
+        default=header_row,
+    )
+    not_lines = set(range(first_row, min(header_end, last_row) + 1))
+    spread = {}  # row → the columns that merges within that row cover
+    for reference, low_column, low_row, high_row, covered in merges:
+        rows = range(max(low_row, header_end + 1), min(high_row, last_row) + 1)
+        if covered == wanted:
+            not_lines.update(rows)
+            continue
+        if low_row == high_row:
+            # The first cell's value is its own column's; the other columns it spreads over are hidden.
+            if low_row in rows:
+                spread.setdefault(low_row, set()).update(covered)
+            hidden = covered - {low_column}
+            mark = UnreadableCell(
+                f"单元格属于合并单元格 {reference}，Excel 只在其第一格保存内容；请取消合并，在每一列分别填写后再导入。"
+            )
+        else:
+            hidden = covered
             mark = UnreadableCell(
                 f"单元格属于合并单元格 {reference}，Excel 只在其第一格保存内容；请取消合并，在每一行填写后再导入。"
             )
-            for column in wanted.intersection(range(low_column, high_column + 1)):
-                for row in range(max(low_row, first_row), min(high_row, last_row) + 1):
-                    marks[row, column] = mark
+        for column in hidden:
+            for row in rows:
+                marks[row, column] = mark
+    not_lines.update(row for row, covered in spread.items() if covered == wanted)
+    for row in not_lines:
+        for column in wanted:
+            marks[row, column] = None
     return marks
 
 
@@ -473,7 +520,7 @@ def _file_size(source):
 def _header_key(value):
     if not isinstance(value, str):
         return None
-    return _key(value).rstrip("*")
+    return _key(value).strip("*")  # the required mark, before the name (*地块编号) or after it
 
 
 def _header_positions(values, kind):
@@ -499,12 +546,13 @@ def _is_header(positions, kind):
 
 
 def _find_header(workbook, kind):
-    """(kind, sheet, header row number, positions, headers twice) of the ledger to read.
+    """[(kind, sheet, header row number, positions, headers twice)] of the ledger to read.
 
     The header row is the first of a sheet's first rows that has the kind's 地块编号 and area columns.
-    With ``kind`` None, the kind is whichever ledger the workbook holds. Hidden sheets are not read (an
-    old copy kept out of sight is not what the clerk sees); two visible sheets of the kind's ledger are
-    refused, naming them, rather than one of them read and the other dropped unsaid.
+    With ``kind`` None, the kind is whichever ledger the workbook holds: one entry per kind found, of
+    which :func:`_read_rows` keeps the one with rows. Hidden sheets are not read (an old copy kept out of
+    sight is not what the clerk sees); two visible sheets of one kind's ledger are refused, naming them,
+    rather than one of them read and the other dropped unsaid.
     """
     found = {value: [] for value in ParcelKind.values}
     for sheet in visible_sheets(workbook):
@@ -522,8 +570,6 @@ def _find_header(workbook, kind):
                 break
     present = [value for value in ParcelKind.values if found[value]]
     if kind is None:
-        if len(present) > 1:
-            raise LedgerFileError("文件中同时有批而未供和闲置土地两种台账；请指定台账类型后分别导入。")
         if not present:
             raise LedgerFileError(
                 f"文件中没有找到台账的表头行（应在前 {HEADER_SEARCH_ROWS} 行内）。"
@@ -532,7 +578,10 @@ def _find_header(workbook, kind):
                     for value in ParcelKind.values
                 )
             )
-        kind = present[0]
+        for value in present:
+            label = ParcelKind(value).label
+            refuse_several_sheets([entry[1] for entry in found[value]], f"{label}台账", LedgerFileError)
+        return [found[value][0] for value in present]
     label = ParcelKind(kind).label
     if not found[kind]:
         if present:
@@ -544,7 +593,7 @@ def _find_header(workbook, kind):
             f"文件中没有找到{label}台账的表头行（应在前 {HEADER_SEARCH_ROWS} 行内）。表头应为：{headers}。"
         )
     refuse_several_sheets([entry[1] for entry in found[kind]], f"{label}台账", LedgerFileError)
-    return found[kind][0]
+    return [found[kind][0]]
 
 
 def refuse_several_sheets(sheets, what, error):
@@ -578,6 +627,7 @@ def _raw_value(cell, column):
         and not isinstance(value, bool)
         and math.isfinite(value)
         and float(value).is_integer()
+        and abs(value) < LARGEST_EXACT  # longer, its last digits are lost: the reader refuses it
     ):
         # A code typed as a number in a column formatted "000000" shows its leading zeros: keep them.
         number_format = cell.number_format or ""
@@ -660,11 +710,26 @@ def read_ledger(source, *, kind=None):
 
 def _read_rows(workbook, kind):
     try:
-        kind, sheet, header_row, positions, twice = _find_header(workbook, kind)
+        found = _find_header(workbook, kind)
     except LedgerFileError:
         raise
     except Exception:  # a malformed sheet: unreadable, not a server error
         raise LedgerFileError(NOT_XLSX) from None
+    sheets = [_read_sheet(*entry) for entry in found]
+    if len(sheets) > 1:
+        # Both kinds' headers, the kind to be read from the file: a sheet holding its header alone (the
+        # other sheet of the two-sheet template) is no second ledger.
+        sheets = [sheet for sheet in sheets if sheet.rows]
+        if len(sheets) != 1:
+            raise LedgerFileError("文件中同时有批而未供和闲置土地两种台账；请指定台账类型后分别导入。")
+    (sheet,) = sheets
+    if not sheet.rows:
+        raise LedgerFileError(f"工作表“{sheet.title}”第 {sheet.header_row} 行的表头下面没有台账数据。")
+    return sheet
+
+
+def _read_sheet(kind, sheet, header_row, positions, twice):
+    """The kind's ledger rows below the sheet's header row (none for a sheet holding its header alone)."""
     if twice:
         raise LedgerFileError(f"表头中“{'”“'.join(twice)}”出现了不止一次，请删去重复的列。")
     missing = [column.header for column in COLUMNS[kind] if column.required and column not in positions]
@@ -703,8 +768,6 @@ def _read_rows(workbook, kind):
         raise LedgerFileError(
             f"工作表“{sheet.title}”第 {number + 1} 行附近的内容无法读取；{NOT_XLSX}"
         ) from None
-    if not rows:
-        raise LedgerFileError(f"工作表“{sheet.title}”第 {header_row} 行的表头下面没有台账数据。")
     return LedgerSheet(kind=kind, title=sheet.title, header_row=header_row, columns=columns, rows=rows)
 
 
@@ -893,9 +956,14 @@ class _County:
         if reader == "text":
             return _as_text(value)
         if reader in ("code", "county"):
-            if isinstance(value, float) and abs(value) >= LARGEST_EXACT:
+            if isinstance(value, (int, float)) and abs(value) >= LARGEST_EXACT:
                 raise CellProblem(
                     f"“{_shorten(_as_text(value))}”是以数字保存的长编号，Excel 只保留 15 位有效数字，其余各位已变为 0；"
+                    "请把该列设为文本格式后重新填写。"
+                )
+            if isinstance(value, datetime.date):
+                raise CellProblem(
+                    f"编号被 Excel 当作日期保存为“{_as_text(value)}”（如把 1-2 当作 1月2日）；"
                     "请把该列设为文本格式后重新填写。"
                 )
             return _half_width(_as_text(value))

@@ -3,10 +3,11 @@ import operator
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q, Sum
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from simple_history.models import HistoricalRecords
 
 from landtrack.lookups import SearchWord
@@ -92,6 +93,31 @@ def not_before_1949(value):
         raise ValidationError(DATE_RANGE_MESSAGES[problem], code="implausible_date")
 
 
+@deconstructible
+class WholeMatchValidator(RegexValidator):
+    """A RegexValidator that the whole value must match. The pattern is written as the API schema publishes
+    it, for any client's regular expressions (``^…$``, not Python's ``\\A…\\Z``); Python's ``$`` also
+    matches before a final line break, which matching the whole value does not let through."""
+
+    def __call__(self, value):
+        if not self.regex.fullmatch(str(value)):
+            raise ValidationError(self.message, code=self.code, params={"value": value})
+
+
+def single_line(label):
+    """The validator of a code or document number that a ledger's re-import matches: no line break, tab or
+    other control character (NUL keeps ValidatedModel's own message). Pasted in by mistake, one makes a
+    second code that looks the same, and an exported ledger, where XML makes every line break a line feed,
+    no longer finds its parcel."""
+    # What may be typed, not what may not: the API schema publishes the pattern as it stands. Blank values
+    # are never validated, and the schema offers them apart: "+", so that the two do not overlap.
+    return WholeMatchValidator(
+        r"^[^\x01-\x1f\x7f-\x9f\u2028\u2029]+$",
+        message=f"{label}不得包含换行、制表符等控制字符，请删去后再保存。",
+        code="control_characters_not_allowed",
+    )
+
+
 def is_blank(value):
     return value is None or value == ""
 
@@ -143,7 +169,12 @@ class Parcel(ValidatedModel):
         limit_choices_to={"level__in": [RegionLevel.TOWN, RegionLevel.ZONE]},
         verbose_name="乡镇（园区）",
     )
-    code = models.CharField("地块编号", max_length=50, help_text="本县内唯一；按文本保存，保留前导零。")
+    code = models.CharField(
+        "地块编号",
+        max_length=50,
+        validators=[single_line("地块编号")],
+        help_text="本县内唯一；按文本保存，保留前导零。",
+    )
     name = models.CharField("项目名称", max_length=200)
     location = models.CharField("坐落", max_length=200, blank=True)
     kind = models.CharField("类型", max_length=16, choices=ParcelKind.choices)
@@ -184,7 +215,9 @@ class Parcel(ValidatedModel):
     note = text_field("备注", blank=True)
 
     # 批而未供
-    approval_number = models.CharField("批准文号", max_length=100, blank=True)
+    approval_number = models.CharField(
+        "批准文号", max_length=100, blank=True, validators=[single_line("批准文号")]
+    )
     approval_date = models.DateField("批准时间", null=True, blank=True, validators=[not_before_1949])
     approving_authority = models.CharField("批准机关", max_length=100, blank=True)
     batch_name = models.CharField("批次名称", max_length=200, blank=True)
@@ -197,8 +230,12 @@ class Parcel(ValidatedModel):
     )
 
     # 闲置土地
-    supervision_number = models.CharField("电子监管号", max_length=50, blank=True)
-    contract_number = models.CharField("合同编号", max_length=100, blank=True)
+    supervision_number = models.CharField(
+        "电子监管号", max_length=50, blank=True, validators=[single_line("电子监管号")]
+    )
+    contract_number = models.CharField(
+        "合同编号", max_length=100, blank=True, validators=[single_line("合同编号")]
+    )
     land_user = models.CharField("土地使用权人", max_length=200, blank=True)
     supply_method = models.CharField("供地方式", max_length=16, choices=SupplyMethod.choices, blank=True)
     supply_date = models.DateField("供地时间", null=True, blank=True, validators=[not_before_1949])
@@ -646,7 +683,9 @@ class SupplyRecord(ValidatedModel):
         limit_choices_to={"level": RegionLevel.COUNTY},
         verbose_name="县（市、区）",
     )
-    supervision_number = models.CharField("电子监管号", max_length=50, unique=True)
+    supervision_number = models.CharField(
+        "电子监管号", max_length=50, unique=True, validators=[single_line("电子监管号")]
+    )
     project_name = models.CharField("项目名称", max_length=200)
     land_user = models.CharField("土地使用权人", max_length=200, blank=True)
     supply_method = models.CharField("供地方式", max_length=16, choices=SupplyMethod.choices, blank=True)

@@ -187,7 +187,7 @@ def _method(text):
 def _read(column, value):
     refuse_error_value(value)
     if column.reader in ("number", "text"):
-        if column.reader == "number" and isinstance(value, float) and abs(value) >= LARGEST_EXACT:
+        if column.reader == "number" and isinstance(value, (int, float)) and abs(value) >= LARGEST_EXACT:
             raise CellProblem(
                 "电子监管号超过 15 位数字，被 Excel 当作数字改变了末几位；请将该列设为文本后重新填写。"
             )
