@@ -109,19 +109,20 @@ class ProgressNoteInline(ScopedInlineMixin, admin.TabularInline):
 
 
 # The changelist's parameters that leave its parcels countable from ParcelCount (parcels.rollup): the region
-# filters, the kind, the page and the ordering.
-COUNTED_PARAMETERS = {region.parameter_name for region in COUNTY_FILTERS} | {"kind__exact", "p", "o"}
+# filters, the kind, the status, the page and the ordering.
+COUNTED_PARAMETERS = {"kind__exact", "status", "p", "o"}
+COUNTED_PARAMETERS |= {region.parameter_name for region in COUNTY_FILTERS}
 
 
 def counted_rows(request):
     """The ``ParcelCount`` rows that count the changelist's parcels when only the user's scope, the region
-    filters and a kind filter them: a sum over some thousands of rows, not COUNT(*) over the million
+    filters, a kind and a status filter them: a sum over some thousands of rows, not COUNT(*) over the million
     parcels, and the counties a page holds (:mod:`parcels.paging`). None when anything else does."""
     if set(request.GET) - COUNTED_PARAMETERS or any(len(values) > 1 for _, values in request.GET.lists()):
         return None
-    kind = request.GET.get("kind__exact")
-    if kind is not None and kind not in ParcelKind.values:
-        return None  # lists nothing: counted by the rows themselves, as it is
+    kind, status = request.GET.get("kind__exact"), request.GET.get("status")
+    if (kind is not None and kind not in ParcelKind.values) or (status and status not in ParcelStatus.values):
+        return None  # lists nothing (or all, for a status it ignores): counted by the rows themselves
     counties = scope_counties(request.user)
     chosen = [(region, request.GET.get(region.parameter_name)) for region in COUNTY_FILTERS]
     chosen = [(region, code) for region, code in chosen if code]
@@ -129,7 +130,7 @@ def counted_rows(request):
         counties = Region.objects.counties() if counties is None else counties
         for region, code in chosen:  # the filters' own rule, applied to the counties
             counties = region.narrow(request, counties, code, field="")
-    return counts_of(counties, kind)
+    return counts_of(counties, kind, status)
 
 
 @admin.register(Parcel)

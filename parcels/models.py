@@ -940,24 +940,28 @@ class DisposalYearTotal(models.Model):
 
 
 class ParcelCount(models.Model):
-    """How many parcels of one kind a county's ledger holds: kept by ``parcels.rollup`` with every parcel
-    insert, move or delete, so that the parcel list counts a million rows without scanning them."""
+    """How many parcels of one kind and status a county's ledger holds: kept by ``parcels.rollup`` with
+    every parcel insert, move, delete or change of status, so that the parcel list, filtered by a status or
+    not, counts a million rows without scanning them."""
 
     county = models.ForeignKey(
         Region, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name="县（市、区）"
     )
     kind = models.CharField("类型", max_length=16, choices=ParcelKind.choices)
+    status = models.CharField(
+        "处置状态", max_length=16, choices=ParcelStatus.choices, default=ParcelStatus.PENDING
+    )
     parcels = models.IntegerField("地块数", default=0)
 
     class Meta:
         verbose_name = "地块数汇总"
         verbose_name_plural = "地块数汇总"
         constraints = [
-            models.UniqueConstraint(fields=["county", "kind"], name="parcel_count_unique"),
+            models.UniqueConstraint(fields=["county", "kind", "status"], name="parcel_count_unique"),
         ]
 
     def __str__(self):
-        return f"{self.county_id} {self.kind}: {self.parcels}"
+        return f"{self.county_id} {self.kind} {self.status}: {self.parcels}"
 
 
 __all__ += ["DisposalYearTotal", "ParcelCount"]

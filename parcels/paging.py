@@ -16,7 +16,10 @@ parcels only: read whole from the start, the planner would hash every region to 
 hundred rows; without the counties on the outer read, it took a city's scope for a few counties and read
 all of the city's 6,520 parcels to find the 50 ids (17 ms at national size, now 2).
 
-Any other filter (a status, a rule flag, a town, a unit, a search) leaves ``ParcelCount`` unable to count
+A status filters them too: ``ParcelCount`` counts each county's parcels per status, moved with every
+disposal that changes one (a country's 200,000 parcels not yet disposed of were counted row by row, 120 ms).
+
+Any other filter (a rule flag, a town, a unit, a search) leaves ``ParcelCount`` unable to count
 the list; as long as the list is still in county order, its own rows are then counted per county, in one
 statement that reads the filtered rows once (as ``COUNT(*)`` would), and the page is read from the
 counties it holds as above. Django's paginator would read the filtered rows a second time for the page,
@@ -103,14 +106,16 @@ class CountedPaginator(Paginator):
         return self._get_page(rows.filter(pk__in=chosen), number, self)
 
 
-def counts_of(counties=None, kind=None):
+def counts_of(counties=None, kind=None, status=None):
     """The ``ParcelCount`` rows that count the parcels of these counties (a queryset of regions; None:
-    every region) and of this kind (None or "": both)."""
+    every region), of this kind and of this status (None or "": any)."""
     rows = ParcelCount.objects.all()
     if counties is not None:
         rows = rows.filter(county_id__in=counties.values("pk"))
     if kind:
         rows = rows.filter(kind=kind)
+    if status:
+        rows = rows.filter(status=status)
     return rows
 
 

@@ -7,7 +7,9 @@ Two tables are denormalised copies of the ledger, kept in the same transaction a
   two such figures for its whole months, plus or minus the disposals of the few days at its ends that
   cut a month, read directly (each disposal carries its parcel's county and kind for that). Exact for
   any date, never stale.
-- ``ParcelCount``: per county and kind, how many parcels the ledger holds: the parcel list's count.
+- ``ParcelCount``: per county, kind and status (待处置, 部分处置, 已处置), how many parcels the ledger
+  holds: the parcel list's count, filtered by a status or not. A parcel's status moves with its disposed
+  area (parcels.signals.refresh_disposed_area) and its own area.
 
 How they stay right:
 
@@ -28,18 +30,21 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, DecimalField, ExpressionWrapper, F, Sum, Value, When
 from django.db.models.functions import ExtractMonth, ExtractYear
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from landtrack.queries import compiled_rows
 from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, ZERO, exact_area
 
+from .choices import ParcelStatus
 from .models import Disposal, DisposalYearTotal, Parcel, ParcelCount
 
 __all__ = [
     "THROUGH",
     "parcels_added",
+    "count_keys",
+    "count_keys_changed",
     "parcel_counts_refresh",
     "window_pieces",
     "disposed_by_county_kind",
@@ -302,21 +307,69 @@ def _add_disposed(changes):
 
 
 def _add_parcels(changes):
-    """Add each ``(county_id, kind): count`` change to the parcel counts, in key order."""
+    """Add each ``(county_id, kind, status): count`` change to the parcel counts, in key order."""
     table = _quoted(ParcelCount)
     sql = (
-        f"INSERT INTO {table} (county_id, kind, parcels) VALUES (%s, %s, %s) "
-        f"ON CONFLICT (county_id, kind) DO UPDATE SET parcels = {table}.parcels + excluded.parcels"
+        f"INSERT INTO {table} (county_id, kind, status, parcels) VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT (county_id, kind, status) DO UPDATE SET parcels = {table}.parcels + excluded.parcels"
     )
     with connection.cursor() as cursor:
-        for (county_id, kind), count in sorted(changes.items()):
+        for (county_id, kind, status), count in sorted(changes.items()):
             if count:
-                cursor.execute(sql, [county_id, kind, count])
+                cursor.execute(sql, [county_id, kind, status, count])
 
 
 def parcels_added(changes):
-    """Count parcels written in bulk, which skips the signals: ``{(county_id, kind): +n or −n}``."""
+    """Count parcels written in bulk, which skips the signals: ``{(county_id, kind, status): +n or −n}``."""
     _add_parcels(changes)
+
+
+def count_key(county_id, kind, area_mu, disposed_area_mu):
+    """The ``ParcelCount`` row that counts a parcel: its county, kind and status."""
+    return (county_id, kind, ParcelStatus.of(area_mu, disposed_area_mu))
+
+
+def count_keys(parcel_ids):
+    """``{parcel id: count key}`` of the parcels as stored, their rows locked until the transaction ends:
+    read before and after a write that may move a parcel to another row (:func:`count_keys_changed`)."""
+    rows = Parcel.objects.select_for_update().filter(pk__in=parcel_ids).order_by("pk")
+    return {
+        pk: count_key(county_id, kind, area, disposed)
+        for pk, county_id, kind, area, disposed in rows.values_list(
+            "pk", "county_id", "kind", "area_mu", "disposed_area_mu"
+        )
+    }
+
+
+def count_keys_changed(before, after):
+    """Move each parcel counted under ``before``'s key to ``after``'s (both from :func:`count_keys`)."""
+    changes = defaultdict(int)
+    for pk in set(before) | set(after):
+        if before.get(pk) != after.get(pk):
+            if pk in before:
+                changes[before[pk]] -= 1
+            if pk in after:
+                changes[after[pk]] += 1
+    _add_parcels(changes)
+
+
+# A parcel's status in SQL, as ParcelStatus.of gives it.
+STATUS = Case(
+    When(disposed_area_mu__lte=0, then=Value(ParcelStatus.PENDING)),
+    When(disposed_area_mu__lt=F("area_mu"), then=Value(ParcelStatus.PARTIAL)),
+    default=Value(ParcelStatus.DISPOSED),
+    output_field=CharField(),
+)
+
+
+def _counted(parcels):
+    """The parcels counted per county, kind and status: ``values`` rows with ``count``."""
+    return (
+        parcels.order_by()
+        .annotate(status=STATUS)
+        .values("county_id", "kind", "status")
+        .annotate(count=Count("id"))
+    )
 
 
 @transaction.atomic
@@ -325,11 +378,8 @@ def parcel_counts_refresh(county_ids):
     county_ids = list(county_ids)
     ParcelCount.objects.filter(county_id__in=county_ids).delete()
     ParcelCount.objects.bulk_create(
-        ParcelCount(county_id=row["county_id"], kind=row["kind"], parcels=row["count"])
-        for row in Parcel.objects.filter(county_id__in=county_ids)
-        .order_by()
-        .values("county_id", "kind")
-        .annotate(count=Count("id"))
+        ParcelCount(county_id=row["county_id"], kind=row["kind"], status=row["status"], parcels=row["count"])
+        for row in _counted(Parcel.objects.filter(county_id__in=county_ids))
     )
 
 
@@ -365,17 +415,29 @@ def _disposal_deleted(sender, instance, **kwargs):
     _add_disposed([((instance.county_id, instance.kind, date.year, date.month), (-Decimal(instance.area_mu), -1))])
 
 
+def _stored_key(instance):
+    """The count key of a parcel as stored (None if it is not): what its save or deletion takes back."""
+    if instance.pk is None:
+        return None
+    stored = (
+        Parcel.objects.filter(pk=instance.pk)
+        .values_list("county_id", "kind", "area_mu", "disposed_area_mu")
+        .first()
+    )
+    return count_key(*stored) if stored is not None else None
+
+
 @receiver(pre_save, sender=Parcel, dispatch_uid="parcel_count_remember")
 def _parcel_remember(sender, instance, **kwargs):
-    instance._count_stored = None
-    if instance.pk is not None:
-        instance._count_stored = Parcel.objects.filter(pk=instance.pk).values_list("county_id", "kind").first()
+    instance._count_stored = _stored_key(instance)
 
 
 @receiver(post_save, sender=Parcel, dispatch_uid="parcel_count_saved")
 def _parcel_saved(sender, instance, **kwargs):
     stored = getattr(instance, "_count_stored", None)
-    now = (instance.county_id, instance.kind)
+    # As saved: the row holds the instance's values (the services set its disposed area from the database).
+    now = count_key(instance.county_id, instance.kind, instance.area_mu, instance.disposed_area_mu)
+    instance._count_stored = None
     if stored == now:
         return
     changes = defaultdict(int)
@@ -383,12 +445,21 @@ def _parcel_saved(sender, instance, **kwargs):
         changes[stored] -= 1
     changes[now] += 1
     _add_parcels(changes)
-    instance._count_stored = None
+
+
+@receiver(pre_delete, sender=Parcel, dispatch_uid="parcel_count_forget")
+def _parcel_forget(sender, instance, **kwargs):
+    # The stored row, not the instance: its disposed area may have been read before disposals went.
+    instance._count_stored = _stored_key(instance)
 
 
 @receiver(post_delete, sender=Parcel, dispatch_uid="parcel_count_deleted")
 def _parcel_deleted(sender, instance, **kwargs):
-    _add_parcels({(instance.county_id, instance.kind): -1})
+    stored = getattr(instance, "_count_stored", None)
+    if stored is None:
+        stored = count_key(instance.county_id, instance.kind, instance.area_mu, instance.disposed_area_mu)
+    instance._count_stored = None
+    _add_parcels({stored: -1})
 
 
 # -- rebuilding and checking ------------------------------------------------------------------------------
@@ -413,8 +484,7 @@ def _fresh_year_totals():
 
 
 def _fresh_parcel_counts():
-    rows = Parcel.objects.order_by().values("county_id", "kind").annotate(count=Count("id"))
-    return {(row["county_id"], row["kind"]): row["count"] for row in rows}
+    return {(row["county_id"], row["kind"], row["status"]): row["count"] for row in _counted(Parcel.objects)}
 
 
 @transaction.atomic
@@ -437,8 +507,8 @@ def rollup_rebuild():
     )
     ParcelCount.objects.bulk_create(
         (
-            ParcelCount(county_id=county_id, kind=kind, parcels=count)
-            for (county_id, kind), count in _fresh_parcel_counts().items()
+            ParcelCount(county_id=county_id, kind=kind, status=status, parcels=count)
+            for (county_id, kind, status), count in _fresh_parcel_counts().items()
         ),
         batch_size=2000,
     )
@@ -463,8 +533,10 @@ def rollup_drift():
             drift.append(("disposals", key, stored.get(key, empty), fresh.get(key, empty)))
     fresh_counts = _fresh_parcel_counts()
     stored_counts = {
-        (county_id, kind): count
-        for county_id, kind, count in ParcelCount.objects.values_list("county_id", "kind", "parcels")
+        (county_id, kind, status): count
+        for county_id, kind, status, count in ParcelCount.objects.values_list(
+            "county_id", "kind", "status", "parcels"
+        )
         if count
     }
     for key in sorted(set(fresh_counts) | set(stored_counts)):

@@ -170,22 +170,30 @@ def parcel_bulk_save(*, created=(), updated=(), fields=(), user=None, reason="")
     now = timezone.now()
     author = user if user is not None and user.is_authenticated else None
     # Bulk writes skip the signals that keep the per-county parcel counts (parcels.rollup): count here.
-    counted = Counter((parcel.county_id, parcel.kind) for parcel in created)
+    counted = Counter(
+        rollup.count_key(parcel.county_id, parcel.kind, parcel.area_mu, parcel.disposed_area_mu)
+        for parcel in created
+    )
     if updated:
+        counted_fields = ("county_id", "kind", "area_mu", "disposed_area_mu")
         stored = {
-            pk: (version, county_id, kind)
-            for pk, version, county_id, kind in Parcel.objects.select_for_update()
+            pk: (version, dict(zip(counted_fields, values, strict=True)))
+            for pk, version, *values in Parcel.objects.select_for_update()
             .filter(pk__in=[parcel.pk for parcel in updated])
             .order_by()
-            .values_list("pk", "version", "county_id", "kind")
+            .values_list("pk", "version", *counted_fields)
         }
+        written = {Parcel._meta.get_field(name).attname for name in fields}
         for parcel in updated:
-            version, county_id, kind = stored.get(parcel.pk, (None, None, None))
+            version, was = stored.get(parcel.pk, (None, None))
             if version != parcel.version:
                 raise StaleVersion(version)
-            if (county_id, kind) != (parcel.county_id, parcel.kind):
-                counted[(county_id, kind)] -= 1
-                counted[(parcel.county_id, parcel.kind)] += 1
+            # What the row holds after the write: the fields written, the rest (the disposed area) as stored.
+            after = {name: getattr(parcel, name) if name in written else was[name] for name in counted_fields}
+            key, key_after = rollup.count_key(**was), rollup.count_key(**after)
+            if key != key_after:
+                counted[key] -= 1
+                counted[key_after] += 1
             parcel.version += 1
             parcel.updated_at = now
         bulk_update_with_history(

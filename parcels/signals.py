@@ -19,7 +19,11 @@ AREA = DecimalField(max_digits=AREA_MAX_DIGITS, decimal_places=AREA_DECIMAL_PLAC
 
 
 def refresh_disposed_area(parcel_ids):
-    """Recompute the disposed area of the given parcels from their disposals, in one statement."""
+    """Recompute the disposed area of the given parcels from their disposals, in one statement; a parcel
+    whose status it changes moves to that status's count (parcels.rollup)."""
+    from .rollup import count_keys, count_keys_changed
+
+    before = count_keys(parcel_ids)
     total = (
         Disposal.objects.filter(parcel_id=OuterRef("pk"))
         .order_by()
@@ -36,6 +40,7 @@ def refresh_disposed_area(parcel_ids):
         ),
         version=F("version") + 1,
     )
+    count_keys_changed(before, count_keys(parcel_ids))
 
 
 @receiver(post_save, sender=Disposal, dispatch_uid="disposal_saved_refresh_parcel")

@@ -1,6 +1,6 @@
 """The parcel list's pages at national size, sliced one county at a time (:mod:`parcels.paging`) while the
 list is in its own order (by county): counted from ``ParcelCount`` when it is filtered by nothing but the
-caller's scope, ``county`` and ``kind``, otherwise (a status, a flag, a search …) by counting its own rows
+caller's scope, ``county``, ``kind`` and ``status``, otherwise (a flag, a search …) by counting its own rows
 per county. Another ordering takes the plain paginator, whose count is then over the filtered rows only.
 """
 
@@ -11,7 +11,7 @@ from leadership.scope import scope_counties
 from ..paging import CountedPaginator, counts_of, in_county_order
 
 # Query parameters that leave the rows countable from ParcelCount.
-COUNTED_PARAMETERS = {"county", "kind", "as_of", "page", "page_size", "format"}
+COUNTED_PARAMETERS = {"county", "kind", "status", "as_of", "page", "page_size", "format"}
 
 
 class ParcelPagination(Pagination):
@@ -41,8 +41,8 @@ class ParcelPagination(Pagination):
             filters = filterset_class(request.query_params, queryset=queryset, request=request)
         if not filters.is_valid():
             return None  # the filter backend has refused them already
-        county, kind = filters.form.cleaned_data.get("county"), filters.form.cleaned_data.get("kind")
+        cleaned = filters.form.cleaned_data
         counties = scope_counties(request.user)
-        if county:
-            counties = (Region.objects.all() if counties is None else counties).filter(code=county)
-        return counts_of(counties, kind)
+        if cleaned.get("county"):
+            counties = (Region.objects.all() if counties is None else counties).filter(code=cleaned["county"])
+        return counts_of(counties, cleaned.get("kind"), cleaned.get("status"))

@@ -74,11 +74,12 @@ def plain(client, monkeypatch, **params):
         {"kind__exact": "idle"},
         {"county": "141029"},
         {"city": "141000"},
-        # Filters ParcelCount cannot count: the list's own rows counted per county.
+        # A status, counted from ParcelCount's rows per status.
         {"status": "pending"},
         {"status": "disposed", "kind__exact": "unsupplied"},
-        {"disposal_method": "supply_transfer"},
         {"county": "141026", "status": "partial"},
+        # Filters ParcelCount cannot count: the list's own rows counted per county.
+        {"disposal_method": "supply_transfer"},
         {"q": "0"},
         {"q": "A0 0"},
     ],
@@ -124,6 +125,22 @@ def test_a_page_reads_only_the_counties_it_holds_in_a_constant_number_of_queries
         for number in range(3):
             ParcelFactory(county=ledger[code], code=f"Z{code}{number}")
     assert len(page_four()[1]) == len(sql)
+
+
+def test_a_status_is_counted_from_the_counts_not_from_the_parcels(client, ledger, city_linfen):
+    three_county_disposals()
+    client.force_login(city_linfen)
+    client.get(PARCELS, {"status": "pending", "p": 3})
+    with CaptureQueriesContext(connection) as queries:
+        changelist = client.get(PARCELS, {"status": "pending", "p": 3}).context["cl"]
+    # 曲沃's four and 安泽's eight parcels not yet disposed of, four to a page: the third is 安泽's last four.
+    assert (changelist.result_count, [parcel.code for parcel in changelist.result_list]) == (
+        15,
+        ["A06", "AI0", "AI1", "AI2"],
+    )
+    sql = [query["sql"] for query in queries]
+    assert not [statement for statement in sql if "COUNT(" in statement.upper()]
+    assert [statement for statement in sql if "parcels_parcelcount" in statement and "'pending'" in statement]
 
 
 @pytest.mark.parametrize("order", ["2", "-2", "3", "-5"])  # county, county descending, town, area descending

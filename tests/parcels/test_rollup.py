@@ -183,7 +183,50 @@ def test_clerks_writing_at_once_in_one_county_and_month_are_all_counted(regions)
 
 
 def counts():
-    return {(row.county.code, row.kind): row.parcels for row in ParcelCount.objects.select_related("county") if row.parcels}
+    """The parcels counted per county and kind, whatever their status."""
+    rows = ParcelCount.objects.values_list("county__code", "kind").annotate(total=Sum("parcels"))
+    return {(code, kind): total for code, kind, total in rows if total}
+
+
+def statuses(county):
+    """The parcels counted per status in one county."""
+    rows = ParcelCount.objects.filter(county=county).values_list("status").annotate(total=Sum("parcels"))
+    return {status: total for status, total in rows if total}
+
+
+@pytest.mark.django_db
+def test_parcel_counts_follow_every_change_of_status(regions):
+    """待处置 → 部分处置 → 已处置, back to 部分处置 when the area grows, to 待处置 when the disposals go: the
+    counts per status follow each write, as the ledger gives them (and the drift check after every test)."""
+    anze = regions["141026"]
+    parcel = ParcelFactory(county=anze, code="S1", area_mu=Decimal("10"))
+    ParcelFactory(county=anze, code="S2", area_mu=Decimal("5"))
+    assert statuses(anze) == {"pending": 2}
+    first = services.disposal_record(
+        parcel=parcel, method="supply_transfer", area_mu=Decimal("4"), date=D(2023, 4, 10)
+    )
+    assert statuses(anze) == {"pending": 1, "partial": 1}
+    second = services.disposal_record(
+        parcel=parcel, method="supply_transfer", area_mu=Decimal("6"), date=D(2023, 5, 10)
+    )
+    assert statuses(anze) == {"pending": 1, "disposed": 1}
+    parcel.refresh_from_db()
+    services.parcel_update(parcel=parcel, area_mu=Decimal("12"))
+    assert statuses(anze) == {"pending": 1, "partial": 1}
+    services.disposal_delete(disposal=second)
+    services.disposal_delete(disposal=first)
+    assert statuses(anze) == {"pending": 2}
+    # A parcel read before its disposals went is deleted (as the shell would) from the count it is stored
+    # under, not from the one its stale copy implies.
+    other = Parcel.objects.get(code="S2")
+    disposal = services.disposal_record(
+        parcel=other, method="supply_transfer", area_mu=Decimal("5"), date=D(2023, 6, 1)
+    )
+    assert statuses(anze) == {"pending": 1, "disposed": 1}
+    stale = Parcel.objects.get(code="S2")  # read as disposed of in full
+    services.disposal_delete(disposal=disposal)
+    stale.delete()
+    assert statuses(anze) == {"pending": 1}
 
 
 @pytest.mark.django_db
@@ -233,3 +276,31 @@ def test_the_command_reports_drift_changes_nothing_on_check_and_rebuilds_exactly
     )
     assert ParcelCount.objects.get(county=anze, kind="unsupplied").parcels == 1
     assert rollup_drift() == []
+
+
+@pytest.mark.django_db
+def test_an_import_that_changes_a_parcels_area_moves_it_to_its_new_status(regions):
+    """The Excel import writes in bulk, past the signals: it counts the parcels itself, a status changed by a
+    new area included (12.5 亩 disposed of in full, re-imported at 15: 部分处置)."""
+    import io
+
+    from parcels import ledger
+    from tests.parcels.ledger_files import ledger_bytes, unsupplied_row
+
+    anze = regions["141026"]
+    first = ledger.ledger_import(
+        source=io.BytesIO(ledger_bytes("unsupplied", [unsupplied_row("L1"), unsupplied_row("L2")])),
+        kind="unsupplied",
+        county=anze,
+    )
+    assert first.ok and statuses(anze) == {"pending": 2}
+    parcel = Parcel.objects.get(code="L1")
+    services.disposal_record(
+        parcel=parcel, method="supply_transfer", area_mu=Decimal("12.5"), date=D(2023, 4, 10)
+    )
+    assert statuses(anze) == {"pending": 1, "disposed": 1}
+    rows = [unsupplied_row("L1", **{"未供面积（亩）": 15}), unsupplied_row("L2", 项目名称="改名")]
+    source = io.BytesIO(ledger_bytes("unsupplied", rows))
+    again = ledger.ledger_import(source=source, kind="unsupplied", county=anze)
+    assert again.ok and len(again.updated) == 2
+    assert statuses(anze) == {"pending": 1, "partial": 1}
