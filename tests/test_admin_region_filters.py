@@ -183,6 +183,8 @@ COUNTABLE = [
     {"kind__exact": "idle"},
     {"province": "920000", "o": "2", "p": "1"},
     {"province": "abc"},
+    {"status": "pending"},  # counted per status too
+    {"province": "910000", "status": "disposed"},
 ]
 
 
@@ -198,7 +200,8 @@ def test_the_parcel_lists_count_comes_from_the_counts_table_and_is_exact(admin_c
 
 
 @pytest.mark.parametrize(
-    "query", [{"q": "P-91"}, {"town": "141026101"}, {"status": "pending"}, {"all": ""}, {"kind__exact": "x"}]
+    "query",
+    [{"q": "P-91"}, {"town": "141026101"}, {"disposal_method": "other"}, {"all": ""}, {"kind__exact": "x"}],
 )
 def test_other_filters_count_the_parcels_themselves(admin_client, country, query):
     with CaptureQueriesContext(connection) as queries:
