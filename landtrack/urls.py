@@ -8,8 +8,10 @@ admin.site.site_header = "LandTrack 批而未用土地清理"
 admin.site.site_title = "LandTrack"
 admin.site.index_title = "台账管理"
 
-# A URL under /api/ that matches no route answers JSON like every other API error.
+# A URL under /api/ that matches no route, or a request refused before any view, answers JSON like every
+# other API error.
 handler404 = "landtrack.api.errors.not_found"
+handler400 = "landtrack.api.errors.bad_request"
 
 api_v1 = [
     path("", include("leadership.api.urls")),

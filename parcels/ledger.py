@@ -34,7 +34,6 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.escape import unescape
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import iterparse
 
@@ -219,16 +218,25 @@ class CellErrorValue(str):
     """An Excel error value (#N/A, #REF!, #VALUE! …) read from a cell."""
 
 
+# Excel's escape of a character XML cannot hold as it is (ECMA-376 ST_Xstring): a control character, as
+# _x000D_ for a carriage return. Only those are decoded: a printable one (_x0041_) is never Excel's own
+# escape, but text a user typed — as an exported ledger may hold it — and it re-imports as it was.
+_CONTROL_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f])_")
+
+
 def cell_value(cell):
     """A cell's value, an Excel error (#N/A …) marked as one: openpyxl gives it as its bare text.
 
-    Text comes with Excel's escapes (_x000D_ for a carriage return, ECMA-376 ST_Xstring) decoded, which
+    Text comes with Excel's escapes of control characters decoded (_x000D_ for a carriage return), which
     openpyxl leaves in; its line breaks become line feeds, as XML makes every line break it holds unescaped.
+    Text typed as "_x000D_" itself cannot be told from the escape (openpyxl reads both alike): it is read
+    as the escape.
     """
     if cell.data_type == "e":
         return CellErrorValue(cell.value)
     if isinstance(cell.value, str):
-        return unescape(cell.value).replace("\r\n", "\n").replace("\r", "\n")
+        text = _CONTROL_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), cell.value)
+        return text.replace("\r\n", "\n").replace("\r", "\n")
     return cell.value
 
 

@@ -1,11 +1,12 @@
 """Every refusal as the contract says: 400 with Chinese field messages, 409, 412 — never a 500."""
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
+from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -80,6 +81,32 @@ def field_errors(detail):
     return {field: flat_messages(value) for field, value in detail.items()}
 
 
+TOO_MANY = "请求的参数或文件过多（参数最多 {fields} 个，文件最多 {files} 个），未作处理。"
+CSRF_FAILED = "CSRF 校验失败，未作修改：请刷新页面后重试；其他系统请用 API 令牌（Authorization: Token …）。"
+
+
+def too_many():
+    return TOO_MANY.format(
+        fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS, files=settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    )
+
+
+def bad_request(request, exception=None):
+    """Django's 400 for a request refused before any view (too many parameters, a bad host …): JSON under
+    /api/, as API.md's 400 ``{"field": ["message"]}``; Django's own page elsewhere."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, (TooManyFieldsSent, TooManyFilesSent)):
+            message = too_many()
+        else:
+            message = "请求无效，未作处理。"
+        return JsonResponse(
+            {api_settings.NON_FIELD_ERRORS_KEY: [message]},
+            status=400,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return django_bad_request(request, exception)
+
+
 def not_found(request, exception=None):
     """Django's 404 for a URL that matches no route: JSON under /api/, Django's own page elsewhere."""
     if request.path.startswith("/api/"):
@@ -104,6 +131,11 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             {api_settings.NON_FIELD_ERRORS_KEY: [f"请求体超过 {limit} MB，未作处理。"]}
         )
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [too_many()]})
+    elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # DRF's session check, in English: a browser's write without the token of the page it came from.
+        exc = exceptions.PermissionDenied(CSRF_FAILED)
     elif isinstance(exc, exceptions.ParseError):
         return Response(
             {api_settings.NON_FIELD_ERRORS_KEY: ["请求数据无法解析，请提交有效的 JSON。"]},

@@ -72,6 +72,19 @@ class RateField(serializers.DecimalField):
         return f"{rate_2(value):.2f}"
 
 
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": "^[0-9]+\\.[0-9]{2}$", "example": "87.96"}
+)
+class ShownRateField(RateField):
+    """A rate the API computes and shows (progress): as many whole digits as it takes. A completion rate is
+    never capped (DOMAIN.md): 1,000 亩 disposed of against a 1 亩 task is 100000.00 %, which a pattern of
+    five whole digits said could not occur."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", None)
+        super().__init__(**kwargs)
+
+
 class ExactDecimalField(serializers.DecimalField):
     """A decimal kept as stored (prices, coordinates), with Chinese messages."""
 

@@ -32,3 +32,17 @@ class RolePermission(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         return can_write(request.user, view.write_label, object_region(obj))
+
+
+class SignedInPermission(BasePermission):
+    """Any active signed-in account, with a role or without (API.md: "any signed-in"): for what holds no
+    county's data — the regions, the blank ledger template. What a county's data adds to them (a
+    template's drop-down lists) still follows the caller's scope."""
+
+    message = RolePermission.message
+
+    def has_permission(self, request, view):
+        if request.method not in view.allowed_methods:
+            raise MethodNotAllowed(request.method)
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active)

@@ -37,6 +37,14 @@ ETAG_CREATED = OpenApiParameter(
 )
 
 
+class AnyAcceptMixin:
+    """A file download (an .xlsx, a TXT) answers whatever the client accepts, its own media type included
+    (errors in JSON), rather than 406: its body is not the output of a renderer DRF could choose."""
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
+
+
 class ScopedViewSetMixin:
     """A viewset over a model whose queryset has ``visible_to(user)``.
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from landtrack.api.parsers import JSONParser
+from landtrack.api.permissions import SignedInPermission
 from landtrack.api.schema import error_openapi
 from landtrack.api.views import ScopedViewSetMixin
 from landtrack.lockout import lockout_response
@@ -45,6 +46,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """Administrative divisions (reference data), referred to by code."""
 
     queryset = Region.objects.select_related("parent").order_by("code")
+    permission_classes = [SignedInPermission]
     serializer_class = RegionSerializer
     lookup_field = "code"
     filterset_class = RegionFilter

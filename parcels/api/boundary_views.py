@@ -13,7 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from landtrack.api.schema import DETAIL, error_openapi
-from landtrack.api.views import ScopedViewSetMixin
+from landtrack.api.views import AnyAcceptMixin, ScopedViewSetMixin
 from landtrack.numbers import area_2, rate_2
 
 from .. import boundary_services
@@ -198,13 +198,6 @@ TXT = OpenApiResponse(
     OpenApiTypes.BINARY,
     description="界址点坐标 TXT（部颁格式，GB18030/GBK 编码，CRLF 换行），Y 坐标带带号，各圈闭合；重新上传后得到相同的界址点。",
 )
-
-
-class AnyAcceptMixin:
-    """A file download answers whatever the client accepts (errors in JSON), rather than 406."""
-
-    def perform_content_negotiation(self, request, force=False):
-        return super().perform_content_negotiation(request, force=True)
 
 
 FILTER_PARAMETERS = [

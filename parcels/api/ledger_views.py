@@ -20,8 +20,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from landtrack.api.fields import COUNTY_CODE, CountyCodeParameter
+from landtrack.api.permissions import SignedInPermission
 from landtrack.api.schema import EXCEL_ERRORS, error_openapi
-from landtrack.api.views import ScopedViewSetMixin
+from landtrack.api.views import AnyAcceptMixin, ScopedViewSetMixin
 from leadership.choices import RegionLevel
 from leadership.models import Region
 from leadership.scope import can_write, home_county, region_in_scope
@@ -200,7 +201,7 @@ def _download_name(prefix, county=None, kind=None):
     return "-".join(parts) + ".xlsx"
 
 
-class ParcelExportView(ScopedViewSetMixin, GenericAPIView):
+class ParcelExportView(AnyAcceptMixin, ScopedViewSetMixin, GenericAPIView):
     """The ledger as .xlsx with the parcel list's filters, in the import's columns so that it re-imports."""
 
     queryset = Parcel.objects.select_related("county", "town", "responsible_unit")
@@ -249,8 +250,10 @@ class TemplateQuery(serializers.Serializer):
     county = county_code_field()
 
 
-class ImportTemplateView(APIView):
+class ImportTemplateView(AnyAcceptMixin, APIView):
     """An empty ledger per kind with its headers, drop-down lists on the choice columns and notes."""
+
+    permission_classes = [SignedInPermission]
 
     error_codes = {"400", "401", "403", "404"}
 
@@ -263,7 +266,7 @@ class ImportTemplateView(APIView):
             OpenApiParameter(
                 "county",
                 OpenApiTypes.STR,
-                pattern=r"^\d{6}$",
+                pattern=r"^[0-9]{6}$",
                 description="县（市、区）代码：乡镇（园区）、责任单位列提供该县的下拉选项；县级用户默认本县",
             ),
         ],

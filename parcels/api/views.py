@@ -134,7 +134,8 @@ class ParcelViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelVie
     def rules_as_of(self):
         """?as_of= for the rule flags (default today); a bad date is a 400 naming the field."""
         if not hasattr(self, "_as_of"):
-            raw = self.request.query_params.get("as_of")
+            # A deletion answers no parcel, and its documented parameters hold no date: not read there.
+            raw = None if self.action == "destroy" else self.request.query_params.get("as_of")
             if raw in (None, ""):
                 self._as_of = timezone.localdate()
             else:
@@ -146,6 +147,13 @@ class ParcelViewSet(VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelVie
 
     def get_queryset(self):
         return with_rule_facts(super().get_queryset(), self.rules_as_of())
+
+    def filter_queryset(self, queryset):
+        # A deletion takes the parcel its id names (in the caller's scope): the list's filters, ?as_of=
+        # among them, are no parameters of it.
+        if self.action == "destroy":
+            return queryset
+        return super().filter_queryset(queryset)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from landtrack.api.fields import AreaField, CountyCodeParameter, DateField, RateField
+from landtrack.api.fields import AreaField, CountyCodeParameter, DateField, RateField, ShownRateField
 from landtrack.numbers import HUNDREDTH, area_2, rate_2
 from leadership.choices import RegionLevel
 from leadership.models import Region
@@ -51,8 +51,8 @@ class ProgressRowSerializer(serializers.Serializer):
     as_of = serializers.DateField()
     target_area_mu = AreaField()
     completed_area_mu = AreaField()
-    completion_rate = RateField()
-    required_rate = RateField()
+    completion_rate = ShownRateField()
+    required_rate = ShownRateField()
     required_area_mu = AreaField()
     shortfall_area_mu = AreaField()
     status = serializers.ChoiceField(choices=ProgressStatus.choices)
@@ -76,7 +76,7 @@ class TotalSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=TaskCategory.choices)
     target_area_mu = AreaField()
     completed_area_mu = AreaField()
-    completion_rate = RateField()
+    completion_rate = ShownRateField()
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -269,7 +269,7 @@ class ProgressView(APIView):
             *QUERY_PARAMETERS,
             OpenApiParameter("category", OpenApiTypes.STR, enum=TaskCategory.values),
             OpenApiParameter(
-                "county", OpenApiTypes.STR, pattern=r"^\d{6}$", description="县（市、区）代码，6 位数字"
+                "county", OpenApiTypes.STR, pattern=r"^[0-9]{6}$", description="县（市、区）代码，6 位数字"
             ),
         ],
         responses=ProgressSerializer,

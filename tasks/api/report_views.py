@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from landtrack.api.schema import error_openapi
+from landtrack.api.views import AnyAcceptMixin
 from parcels.api.ledger_views import county_code_field, resolve_county
 from parcels.ledger import XLSX_CONTENT_TYPE, xlsx_response
 
@@ -54,7 +55,7 @@ class ListsQuery(serializers.Serializer):
 
 XLSX_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="Excel 工作簿（.xlsx）")
 COUNTY_PARAMETER = OpenApiParameter(
-    "county", OpenApiTypes.STR, pattern=r"^\d{6}$", description="县（市、区）代码；县级用户省略时为本县"
+    "county", OpenApiTypes.STR, pattern=r"^[0-9]{6}$", description="县（市、区）代码；县级用户省略时为本县"
 )
 YEAR_PARAMETER = OpenApiParameter(
     "year",
@@ -63,7 +64,7 @@ YEAR_PARAMETER = OpenApiParameter(
 )
 
 
-class MonthlyReportView(APIView):
+class MonthlyReportView(AnyAcceptMixin, APIView):
     """The month-end progress report (月报) as a styled workbook."""
 
     error_codes = {"400", "401", "403", "404"}
@@ -80,7 +81,7 @@ class MonthlyReportView(APIView):
             OpenApiParameter(
                 "county",
                 OpenApiTypes.STR,
-                pattern=r"^\d{6}$",
+                pattern=r"^[0-9]{6}$",
                 description="县（市、区）代码；省略时为调用者范围内的全部县（县级用户为本县）",
             ),
         ],
@@ -115,7 +116,7 @@ class MonthlyReportView(APIView):
         )
 
 
-class CountyListsView(APIView):
+class CountyListsView(AnyAcceptMixin, APIView):
     """A county's three lists of the 2023 notice (任务清单, 项目清单, 责任清单) as one workbook."""
 
     error_codes = {"400", "401", "403", "404"}
