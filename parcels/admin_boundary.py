@@ -23,7 +23,7 @@ from leadership.models import Region
 from leadership.scope import can_write, writable_counties
 
 from . import boundary_services
-from .boundaries import MAX_FILE_BYTES, BoundaryFileError, area_check
+from .boundaries import MAX_FILE_BYTES, BoundaryFileError, area_check, square_metres_to_mu
 from .boundary_maps import MapItem, draw, parcel_drawing
 from .models import Parcel, ParcelBoundary
 
@@ -148,7 +148,8 @@ class BoundaryAdminMixin:
                     "at": record.history_date,
                     "user": record.history_user,
                     "action": UPLOAD_ACTIONS.get(record.history_type, record.history_type),
-                    "area_mu": record.area_mu,
+                    # From the exact square metres, as the panel's own figure: rounded once when shown.
+                    "area_mu": square_metres_to_mu(record.area_m2),
                     "file_name": record.file_name,
                 }
                 for record in uploads

@@ -11,6 +11,7 @@ admin and the tests all call these functions.
 import functools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
@@ -632,7 +633,7 @@ def _check_header(reader, parsed):
     """Refuses what the transform cannot honour; returns the zone the header names, if any."""
     header = parsed.header
     lines = parsed.header_lines
-    crs = header.get("坐标系")
+    crs = (header.get("坐标系") or "").strip() or None  # written blank: as not written
     if crs is None:
         if header:
             parsed.warnings.append(LineError(None, "[属性描述] 没有写明坐标系，按 2000 国家大地坐标系读取。"))
@@ -754,11 +755,15 @@ def read_boundary_file(content, *, near_lng=None, fallback_zone=None):
         raise BoundaryFileError(reader.errors)
     if source.zone is None and near_lng is not None:
         width = source.width or 3
-        zone = zone_containing(near_lng, width)
+        zone = _zone_near(parsed, near_lng, width)
         if zone is not None:
-            source = ZoneSource(
-                zone, f"地块中心点经度 {Decimal(near_lng):f}° 所在的 {width} 度带第 {zone} 带", width
+            lng = f"{Decimal(near_lng):f}"
+            how = (
+                f"地块中心点经度 {lng}° 所在的 {width} 度带第 {zone} 带"
+                if zone == zone_containing(near_lng, width)
+                else f"相邻的 {width} 度带第 {zone} 带（按此带计算，地块才在中心点经度 {lng}° 附近）"
             )
+            source = ZoneSource(zone, how, width)
     if source.zone is None and fallback_zone is not None and any(
         parcel.points and all(point.y < ZONE_FACTOR for point in parcel.points) for parcel in parsed.parcels
     ):
@@ -768,6 +773,34 @@ def read_boundary_file(content, *, near_lng=None, fallback_zone=None):
     for parcel in parsed.parcels:
         _build_parcel(parcel, source)
     return parsed
+
+
+def _zone_near(parsed, near_lng, width):
+    """The zone of the given width whose reading of the file's unprefixed points puts them nearest the
+    longitude ``near_lng`` (the ledger's centre point): the zone that holds it, or the one beside it.
+    A survey near a zone's edge keeps the neighbouring zone's central meridian, so the zone holding the
+    centre point alone could put the parcel a zone's width away (about 270 km at 112.5°E)."""
+    zone = zone_containing(near_lng, width)
+    if zone is None:
+        return None
+    sample = next(
+        (point for parcel in parsed.parcels for point in parcel.points if point.y < ZONE_FACTOR), None
+    )
+    if sample is None:
+        return zone
+    candidates = [
+        candidate
+        for candidate in (zone, zone - 1, zone + 1)
+        if valid_zone(candidate) and zone_width(candidate) == width
+    ]
+
+    def distance(candidate):
+        lng, _ = to_lng_lat(
+            epsg_for_zone(candidate), [float(candidate * ZONE_FACTOR + sample.y)], [float(sample.x)]
+        )
+        return abs(float(lng[0]) - float(near_lng)) if math.isfinite(lng[0]) else math.inf
+
+    return min(candidates, key=distance)
 
 
 def _fallback_source(zone, how, *, width):
@@ -904,10 +937,20 @@ def _check_count(parcel, rings):
 def _assign_zone(parcel, source):
     """Give every Y its zone prefix; record the zone and its EPSG code."""
     header_zone = source.zone
-    prefixed = [point.y >= ZONE_FACTOR for point in parcel.points]
     first = parcel.points[0]
+    if all(abs(point.x) <= 90 and abs(point.y) <= 180 for point in parcel.points):
+        parcel.errors.append(
+            LineError(
+                first.line,
+                f"X {first.x}、Y {first.y} 像是经纬度（度），不是投影坐标（米）：本系统读 2000 国家大地坐标系"
+                "高斯-克吕格投影的 X（北坐标）、Y（东坐标），请在测绘软件中转换后再上传。",
+            )
+        )
+        return False
+    prefixed = [point.y >= ZONE_FACTOR for point in parcel.points]
     if all(prefixed):
-        zone = int(first.y // ZONE_FACTOR)
+        # The prefix most points carry: a point that differs is the one refused, the first one included.
+        zone = Counter(int(point.y // ZONE_FACTOR) for point in parcel.points).most_common(1)[0][0]
         for point in parcel.points:
             if int(point.y // ZONE_FACTOR) != zone:
                 parcel.errors.append(
@@ -948,7 +991,8 @@ def _assign_zone(parcel, source):
         for point in parcel.points:
             point.y = point.y + zone * ZONE_FACTOR
     else:
-        odd = next(point for point, has in zip(parcel.points, prefixed, strict=True) if has != prefixed[0])
+        usual = Counter(prefixed).most_common(1)[0][0]  # what most points do; the others are named
+        odd = next(point for point, has in zip(parcel.points, prefixed, strict=True) if has != usual)
         parcel.errors.append(LineError(odd.line, "本地块的 Y 坐标有的带带号前缀、有的不带，无法确定投影带。"))
         return False
     parcel.zone = zone

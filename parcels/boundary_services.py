@@ -295,7 +295,8 @@ def boundaries_txt(boundaries, *, producer="LandTrack"):
         line = boundary.parcel_line or {}
         area = line.get("area") or ""
         if not area:
-            area = f"{boundary.area_m2 / SQUARE_METRES_PER_HECTARE:.4f}"
+            # Half-up, as every figure (an f-string would round half-even).
+            area = f"{round_half_up(boundary.area_m2 / SQUARE_METRES_PER_HECTARE, TEN_THOUSANDTH)}"
         records.append(
             ExportParcel(
                 code=boundary.parcel.code,

@@ -9,6 +9,7 @@ from landtrack.numbers import format_area
 from landtrack.services import UNTRACKED_FIELDS
 from leadership.models import Region
 
+from .boundaries import square_metres_to_mu
 from .models import Disposal, IdleProcedure, Parcel, ParcelBoundary, ProgressNote
 
 ACTIONS = {"+": "create", "~": "update", "-": "delete"}
@@ -123,11 +124,16 @@ def parcel_history(parcel_id):
     )
     entries = _entries(parcel_records, _tracked_fields(Parcel.history.model, Parcel), "", region_codes)
     for model, prefix, left_out in RELATED_HISTORIES:
-        records = (
+        records = list(
             model.history.filter(parcel_id=parcel_id)
             .select_related("history_user")
             .order_by("history_date", "history_id")
         )
+        if model is ParcelBoundary:
+            # Its area in 亩 from the exact square metres, rounded once where shown, as every other page
+            # shows it (the stored 4 places, rounded again, could differ by 0.01).
+            for record in records:
+                record.area_mu = square_metres_to_mu(record.area_m2)
         fields = [
             entry
             for entry in _tracked_fields(model.history.model, model)
