@@ -5,7 +5,6 @@ parameters; and two pins of the contract no other test covers (marked "Pins").
 """
 
 import datetime
-import io
 import re
 from decimal import Decimal
 
