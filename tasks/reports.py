@@ -30,7 +30,7 @@ from leadership.models import GroupMember, Unit
 from parcels.choices import ParcelKind, ParcelStatus
 from parcels.ledger import text_cell
 from parcels.models import Parcel
-from parcels.rules import with_disposed_as_of
+from parcels.rules import on_ledger_by, with_disposed_as_of
 
 from .choices import ProgressStatus, TaskCategory
 from .progress import category_totals, task_progress, tasks_in_scope
@@ -390,7 +390,7 @@ def county_lists(target, *, user, county, year, today=None):
     """Write a county's 任务清单, 项目清单 and 责任清单 for ``year`` into ``target`` (one workbook).
 
     Figures are as of the year's last day (today, while the year runs): task completion from
-    ``task_progress``; each parcel's disposed area from its disposals dated on or before then.
+    ``task_progress``; the parcels on the ledger by then, each with its disposals dated on or before then.
     """
     as_of = report_as_of(datetime.date(year, 12, 31), today)
     subheading = f"截至 {cn_date(as_of)}　　面积单位：亩　　比例单位：%"
@@ -449,9 +449,10 @@ def county_lists(target, *, user, county, year, today=None):
     if not progress_rows:
         sheet.note(f"{county.name}{year}年度没有县级任务。")
 
-    # 项目清单: every parcel of the county, read once (1 query) and also summed by unit below.
+    # 项目清单: every parcel on the county's ledger by then (approved or supplied: a later one is not yet
+    # there, as in the monthly report's towns), read once (1 query) and also summed by unit below.
     parcels = (
-        with_disposed_as_of(Parcel.objects.visible_to(user).filter(county=county), as_of)
+        with_disposed_as_of(Parcel.objects.visible_to(user).filter(on_ledger_by(as_of), county=county), as_of)
         .select_related("town", "responsible_unit")
         # 批而未供 first, as the notice lists them; parcels without a town last on every database.
         .order_by("-kind", F("town__code").asc(nulls_last=True), "code")
@@ -516,13 +517,11 @@ def county_lists(target, *, user, county, year, today=None):
     for member in (
         GroupMember.objects.filter(group__region=county, unit__isnull=False)
         .order_by("group_id", "order", "id")
-        .values("unit_id", "name", "title", "role")
+        .values("unit_id", "name", "title")
     ):
-        members[member["unit_id"]].append(
-            "".join(
-                part for part in (member["name"], f"（{member['title']}）" if member["title"] else "") if part
-            )
-        )
+        # 姓名（职务）; a member the document lists by title alone (no name) is that title.
+        name, title = member["name"], member["title"]
+        members[member["unit_id"]].append(f"{name}（{title}）" if name and title else name or title)
     sheet = ReportSheet(
         workbook,
         "责任清单",

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from landtrack.api.schema import error_openapi
 from landtrack.api.views import AnyAcceptMixin
+from leadership.scope import is_admin
 from parcels.api.ledger_views import county_code_field, resolve_county
 from parcels.ledger import XLSX_CONTENT_TYPE, xlsx_response
 
@@ -100,7 +101,10 @@ class MonthlyReportView(AnyAcceptMixin, APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         county = resolve_county(request, params.get("county"), required=False)
-        region = county or (request.user.region if request.user.region_id else None)
+        # Without a county the report covers the caller's scope: the city account's city, but every county
+        # for an administrator, whatever region the account names (create_account takes one for any role).
+        user = request.user
+        region = county or (user.region if user.region_id and not is_admin(user) else None)
         year, month = params["year"], params["month"]
         name = f"{region.name if region else ''}{year}年{month:02d}月进度月报.xlsx"
         return xlsx_response(
