@@ -104,6 +104,8 @@ class IdleProcedureInline(ScopedInlineMixin, admin.StackedInline):
                     if item.late
                     else f"（{item.done:%Y-%m-%d} 完成）"
                     if item.done
+                    else "（已动工开发）"
+                    if item.met
                     else "（地块已全部处置，不再计算）"
                     if item.settled
                     else "",

@@ -235,6 +235,7 @@ class Deadline:
     overdue: bool  # passed without being done, with land still to dispose of
     late: bool  # done, but after the deadline
     settled: bool = False  # not done, and no longer runs: the parcel was disposed of in full by the date
+    met: bool = False  # the extension: construction was recorded as started by the date
 
 
 def _procedure_facts(parcel, as_of):
@@ -253,13 +254,15 @@ def procedure_deadlines(procedure, as_of):
 
     A deadline not met runs while land remains to dispose of: once the parcel is disposed of in full (taken
     back, exchanged…), nothing is overdue any more. An extension is met by construction started (recorded as
-    a disposal) by the date."""
+    a disposal) by the date. What was done only after the date was, as of the date, still to do."""
     parcel = procedure.parcel
     disposed, started = _procedure_facts(parcel, as_of)
     settled = disposed >= parcel.area_mu
     deadlines = []
 
     def add(name, due, done):
+        if done is not None and done > as_of:
+            done = None
         running = done is None and not settled
         deadlines.append(
             Deadline(
@@ -272,13 +275,14 @@ def procedure_deadlines(procedure, as_of):
             )
         )
 
-    if procedure.found_date:
+    if procedure.found_date and procedure.found_date <= as_of:
         add(
             "送达调查通知书（发现后 30 日内）",
             procedure.found_date + datetime.timedelta(days=NOTICE_DAYS),
             procedure.notice_date,
         )
-    if procedure.notice_date:
+    # The user's 30 days run from the notice served, not from one served only after the date.
+    if procedure.notice_date and procedure.notice_date <= as_of:
         add(
             "使用权人答复（通知书送达后 30 日内）",
             procedure.notice_date + datetime.timedelta(days=ANSWER_DAYS),
@@ -287,6 +291,7 @@ def procedure_deadlines(procedure, as_of):
     if procedure.extension_until:
         add("延长后动工开发期限届满", procedure.extension_until, None)
         deadlines[-1].overdue = deadlines[-1].overdue and not started
+        deadlines[-1].met = started
     return deadlines
 
 

@@ -7,7 +7,7 @@ rectification items from their deadlines, parcels from their planned dates, appr
 
 import datetime
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import F
 from django.urls import reverse
@@ -56,6 +56,20 @@ class Reminder:
 def _reminder(kind, due, as_of, county_code, county_name, title, url):
     """A reminder due on ``due``, its days left counted from ``as_of`` (negative when overdue)."""
     return Reminder(kind, due, (due - as_of).days, county_code, county_name, title, url)
+
+
+def as_read_by(user, items):
+    """The reminders with their titles as the user reads them: a parcel's code or a rectification item is
+    unique only within its county, so where the user sees more than that county (a city, the country) a
+    title that does not name it gets its county's name in front. The API's titles stay as they are: its
+    reminders carry their county code."""
+    home = user.region.code if user.region_id else None
+    return [
+        item
+        if item.county == home or item.title.startswith(item.county_name)
+        else replace(item, title=f"{item.county_name}：{item.title}")
+        for item in items
+    ]
 
 
 def _url_of(name, placeholder=0):
@@ -316,6 +330,7 @@ def _parcel_reminders(user, as_of, until, limit=None):
             if (
                 deadline.done is None
                 and not deadline.settled
+                and not deadline.met
                 and deadline.due <= until
                 and (deadline.overdue or deadline.due >= as_of)
             ):

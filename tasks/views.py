@@ -27,7 +27,7 @@ from .charts import completion_bar, completion_curve
 from .choices import KINDS_BY_CATEGORY, ProgressStatus, ReminderKind
 from .models import CountyTask, RectificationItem
 from .progress import category_totals, task_progress, tasks_in_scope
-from .reminders import HORIZON_DAYS, reminder_panel, reminders_for
+from .reminders import HORIZON_DAYS, as_read_by, reminder_panel, reminders_for
 
 STATUS_ORDER = {
     ProgressStatus.BEHIND: 0,
@@ -158,7 +158,7 @@ def overview(request):
             "totals": category_totals(rows),
             "columns": _column_links(view),
             "status_counts": [(ProgressStatus(status), counts[status]) for status in STATUS_ORDER],
-            "reminders": panel.items,
+            "reminders": as_read_by(request.user, panel.items),
             "reminder_count": panel.total,
             "reminder_count_capped": panel.capped,
             "horizon": HORIZON_DAYS,
@@ -194,7 +194,7 @@ def reminders(request):
         "dashboard/reminders.html",
         {
             "view": view,
-            "reminders": page.object_list,
+            "reminders": as_read_by(request.user, page.object_list),
             "page": page,
             "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "page_query": f"{query}&kind={kind}" if kind else query,

@@ -1,8 +1,11 @@
-"""python manage.py send_reminders [--as-of YYYY-MM-DD] [--dry-run]
+"""python manage.py send_reminders [--as-of YYYY-MM-DD] [--dry-run] [--site-url https://…]
 
 Mails each county office and city bureau account a digest of what is overdue and what is due in the
 next 14 days in its scope. Meant for cron, e.g. every working day at 8:00:
-    0 8 * * 1-5  cd /srv/landtrack && .venv/bin/python manage.py send_reminders
+    0 8 * * 1-5  cd /srv/landtrack && .venv/bin/python manage.py send_reminders --site-url https://…
+
+A reminder's link is a path on the site: a mail reader opens it only with the site's address in front
+(``--site-url``, else the ``LANDTRACK_SITE_URL`` setting).
 """
 
 import datetime
@@ -14,10 +17,21 @@ from django.core.management import BaseCommand, CommandError
 from landtrack.validation import DATE_RANGE_MESSAGES, date_out_of_range
 from leadership.choices import Role
 from leadership.models import User
-from tasks.reminders import HORIZON_DAYS, reminders_for
+from tasks.reminders import HORIZON_DAYS, as_read_by, reminders_for
 
 
-def digest(user, reminders, as_of):
+def _line(item, site_url):
+    """One reminder of the digest: when, what and the link."""
+    if item.overdue:
+        when = f"逾期 {-item.days_left} 天"
+    elif item.days_left == 0:
+        when = "今天到期"
+    else:
+        when = f"还有 {item.days_left} 天"
+    return f"  {item.due:%Y-%m-%d}（{when}）{item.title}  {site_url}{item.url}"
+
+
+def digest(user, reminders, as_of, site_url=""):
     overdue = [item for item in reminders if item.overdue]
     upcoming = [item for item in reminders if not item.overdue]
     lines = [
@@ -28,15 +42,11 @@ def digest(user, reminders, as_of):
     ]
     if overdue:
         lines.append(f"一、已逾期（{len(overdue)} 项）")
-        lines += [
-            f"  {item.due:%Y-%m-%d}（逾期 {-item.days_left} 天）{item.title}  {item.url}" for item in overdue
-        ]
+        lines += [_line(item, site_url) for item in overdue]
         lines.append("")
     if upcoming:
         lines.append(f"{'二' if overdue else '一'}、{HORIZON_DAYS} 天内到期（{len(upcoming)} 项）")
-        lines += [
-            f"  {item.due:%Y-%m-%d}（还有 {item.days_left} 天）{item.title}  {item.url}" for item in upcoming
-        ]
+        lines += [_line(item, site_url) for item in upcoming]
         lines.append("")
     lines.append("此邮件由 LandTrack 自动发送。")
     return "\n".join(lines)
@@ -48,8 +58,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--as-of", help="统计日期 YYYY-MM-DD，默认今天")
         parser.add_argument("--dry-run", action="store_true", help="只打印，不发送")
+        parser.add_argument(
+            "--site-url",
+            help="系统访问地址，如 https://landtrack.example.cn，用于邮件中的链接；默认取 LANDTRACK_SITE_URL 设置",
+        )
 
-    def handle(self, *args, as_of=None, dry_run=False, **options):
+    def handle(self, *args, as_of=None, dry_run=False, site_url=None, **options):
         from django.utils import timezone
 
         if as_of:
@@ -62,6 +76,7 @@ class Command(BaseCommand):
                 raise CommandError(DATE_RANGE_MESSAGES[problem])
         else:
             as_of = timezone.localdate()
+        site_url = (site_url or getattr(settings, "LANDTRACK_SITE_URL", "") or "").strip().rstrip("/")
         accounts = list(
             User.objects.filter(
                 is_active=True, role__in=[Role.COUNTY_OFFICE, Role.CITY_BUREAU], region__isnull=False
@@ -74,7 +89,7 @@ class Command(BaseCommand):
         for user in accounts:
             if not user.email.strip():
                 continue
-            reminders = reminders_for(user, as_of)
+            reminders = as_read_by(user, reminders_for(user, as_of))
             if not reminders:
                 continue
             overdue = sum(1 for item in reminders if item.overdue)
@@ -82,18 +97,40 @@ class Command(BaseCommand):
                 f"LandTrack 提醒：{user.region.name} {overdue} 项逾期、{len(reminders) - overdue} 项即将到期"
             )
             messages.append(
-                mail.EmailMessage(
-                    subject, digest(user, reminders, as_of), settings.DEFAULT_FROM_EMAIL, [user.email]
+                (
+                    user.get_username(),
+                    mail.EmailMessage(
+                        subject,
+                        digest(user, reminders, as_of, site_url),
+                        settings.DEFAULT_FROM_EMAIL,
+                        [user.email],
+                    ),
                 )
             )
+        failed = []
         if dry_run:
-            for message in messages:
+            for _, message in messages:
                 self.stdout.write(f"收件人：{message.to[0]}\n主题：{message.subject}\n{message.body}\n")
-        else:
-            with mail.get_connection() as connection:
-                connection.send_messages(messages)
+        elif messages:
+            # One at a time: a backend stops at the first message it cannot send (an address the mail
+            # server refuses), and every account after it would go without its reminders.
+            try:
+                with mail.get_connection() as connection:
+                    for username, message in messages:
+                        try:
+                            connection.send_messages([message])
+                        except OSError as error:  # smtplib's errors and the socket's
+                            failed.append(f"{username}（{message.to[0]}：{error}）")
+            except OSError as error:
+                raise CommandError(f"无法连接邮件服务器，提醒邮件未发送：{error}") from error
         self.stdout.write(
-            f"{'预览' if dry_run else '已发送'} {len(messages)} 封提醒邮件（{as_of:%Y-%m-%d}）。"
+            f"{'预览' if dry_run else '已发送'} {len(messages) - len(failed)} 封提醒邮件（{as_of:%Y-%m-%d}）。"
         )
         if without_address:
             self.stdout.write(f"以下账号未填写邮箱，未发送：{'、'.join(without_address)}。")
+        if messages and not site_url:
+            self.stdout.write(
+                "未设置系统访问地址（--site-url 或 LANDTRACK_SITE_URL），邮件中的链接为站内路径。"
+            )
+        if failed:
+            raise CommandError(f"以下账号的提醒邮件发送失败：{'、'.join(failed)}。")
