@@ -210,6 +210,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "landtrack.api.schema.LandTrackAutoSchema",
+    "DEFAULT_METADATA_CLASS": "landtrack.api.metadata.Metadata",
     "EXCEPTION_HANDLER": "landtrack.api.errors.exception_handler",
     "DATE_FORMAT": "%Y-%m-%d",
     # API.md: dates are YYYY-MM-DD. ISO 8601's other spellings (20230630, 2023-W26-5) are refused.
@@ -235,6 +236,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The docs say what each operation's extend_schema says, in Chinese; the code's docstrings are for its
+    # developers (and a serializer without its own would show its base class's).
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
     # Operations are grouped (tagged) by resource: parcels, tasks, regions …
     "SCHEMA_PATH_PREFIX": r"/api/v1/",
     "ENUM_NAME_OVERRIDES": {

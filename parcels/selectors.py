@@ -28,9 +28,11 @@ RELATED_HISTORIES = (
         {"rings", "geometry", "bbox", "center", "file_header", "parcel_line", "uploaded_by"},
     ),
 )
+ACTION_WORDS = {"create": "新增", "update": "修改", "delete": "删除"}
+# (action, 新建地块 …) as the history lists and the API documents them.
 HISTORY_ACTIONS = [
-    prefix + action
-    for prefix in ("", *(prefix for _, prefix, _ in RELATED_HISTORIES))
+    (prefix + action, f"{ACTION_WORDS[action]}{model._meta.verbose_name}")
+    for model, prefix in ((Parcel, ""), *((model, prefix) for model, prefix, _ in RELATED_HISTORIES))
     for action in ACTIONS.values()
 ]
 

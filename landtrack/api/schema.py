@@ -1,5 +1,6 @@
 """The OpenAPI schema describes the errors each operation really answers with, not only its success."""
 
+from drf_spectacular.authentication import TokenScheme
 from drf_spectacular.openapi import AutoSchema
 
 from .fields import DATE_PATTERN
@@ -48,6 +49,22 @@ DESCRIPTIONS = {
     "415": "请求体的媒体类型（Content-Type）不是此操作接受的类型，未作任何修改。",
     "429": "登录失败次数过多，账号在该地址被暂时锁定。",
 }
+
+
+NO_BODY = "成功，无响应体。"
+
+
+class ChineseTokenScheme(TokenScheme):
+    """DRF's token authentication, described in Chinese (drf-spectacular's own says it in English)."""
+
+    priority = 0
+
+    def get_security_definition(self, auto_schema):
+        definition = super().get_security_definition(auto_schema)
+        definition["description"] = (
+            f"请求头 `Authorization: {self.target.keyword} <令牌>`；令牌由 POST /api/v1/auth/token/ 以用户名和密码取得。"
+        )
+        return definition
 
 
 # Text without a NUL character: what landtrack.middleware lets through in a query string.
@@ -99,6 +116,9 @@ class LandTrackAutoSchema(AutoSchema):
         responses = operation.setdefault("responses", {})
         for code in sorted(codes):
             responses.setdefault(code, error_response(code))
+        for response in responses.values():
+            if response.get("description") == "No response body":  # drf-spectacular's, for a 204
+                response["description"] = NO_BODY
         for parameter in operation.get("parameters", ()):
             if parameter["in"] != "query":
                 continue

@@ -254,7 +254,7 @@ class ParcelBoundaryView(ParcelScopedView):
         operation_id="parcel_boundary_retrieve",
         summary="地块边界（GeoJSON Feature）",
         description="经纬度（CGCS2000，EPSG 4490）。地块尚未上传界址坐标时答 404。",
-        responses={200: OpenApiResponse(FEATURE, description="GeoJSON Feature")},
+        responses={200: OpenApiResponse(FEATURE, description="GeoJSON Feature：地块的边界（经纬度）")},
     )
     def get(self, request, pk):
         parcel = self.get_parcel()
@@ -368,7 +368,9 @@ class ParcelGeoJSONView(ParcelListView):
         ),
         parameters=FILTER_PARAMETERS,
         responses={
-            200: OpenApiResponse(FEATURE_COLLECTION, description="GeoJSON FeatureCollection"),
+            200: OpenApiResponse(
+                FEATURE_COLLECTION, description="GeoJSON FeatureCollection：每个地块一个 Feature"
+            ),
             400: error_openapi("400"),
         },
     )

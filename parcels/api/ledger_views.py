@@ -87,7 +87,7 @@ class LedgerImportSerializer(serializers.Serializer):
 class ChangeSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="Excel 行号")
     code = serializers.CharField(help_text="地块编号")
-    action = serializers.ChoiceField(choices=["created", "updated"])
+    action = serializers.ChoiceField(choices=[("created", "新增"), ("updated", "更新")])
     changes = serializers.DictField(
         child=serializers.ListField(
             child=serializers.CharField(allow_blank=True), min_length=2, max_length=2
@@ -142,6 +142,7 @@ class LedgerImportView(APIView):
 
     @extend_schema(
         operation_id="parcels_import",
+        summary="导入台账（Excel）",
         request={"multipart/form-data": LedgerImportSerializer},
         responses={
             200: LedgerImportResultSerializer,
@@ -213,6 +214,7 @@ class ParcelExportView(AnyAcceptMixin, ScopedViewSetMixin, GenericAPIView):
 
     @extend_schema(
         operation_id="parcels_export",
+        summary="导出台账（Excel）",
         filters=True,
         parameters=[OpenApiParameter("search", OpenApiTypes.STR, description="与地块列表相同的搜索")],
         responses={
@@ -259,6 +261,8 @@ class ImportTemplateView(AnyAcceptMixin, APIView):
 
     @extend_schema(
         operation_id="parcels_import_template",
+        summary="下载台账导入模板",
+        description="空台账工作簿：每种类型一个工作表，表头与导入相同，选择列带下拉选项，附填表说明。",
         parameters=[
             OpenApiParameter(
                 "kind", OpenApiTypes.STR, enum=ParcelKind.values, description="省略时两种台账各一个工作表"

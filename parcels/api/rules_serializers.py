@@ -48,7 +48,7 @@ class SupplyRecordSerializer(serializers.ModelSerializer):
     def get_area_mu(self, record):
         return AreaField().to_representation(record.area_ha * MU_PER_HECTARE)
 
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=[SUSPECTED_IDLE])))
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=[(SUSPECTED_IDLE, "疑似闲置")])))
     def get_flags(self, record):
         as_of = self.context.get("as_of") or timezone.localdate()
         return [flag.code for flag in supply_record_flags(record, as_of)]

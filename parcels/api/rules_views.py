@@ -85,11 +85,31 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
                 context["as_of"] = form_filter.form.cleaned_data.get("as_of")
         return context
 
-    @extend_schema(parameters=[AS_OF])
+    @extend_schema(
+        summary="供地记录列表",
+        description="从土地市场动态监测与监管系统导入的供地结果（调用者数据范围内）；?flag=suspected_idle "
+        "只列按 as_of 判断疑似闲置的记录，?linked= 按是否已生成闲置土地台账筛选。",
+        parameters=[AS_OF],
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=ToParcelSerializer, responses={201: ParcelSerializer})
+    @extend_schema(
+        summary="供地记录详情",
+        description="flags 按 as_of（默认今天）判断。范围外的记录答 404。",
+        parameters=[AS_OF],
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="由供地记录生成闲置土地台账",
+        description="以该记录的电子监管号、项目名称、面积（公顷 × 15）、土地使用权人、供地方式、合同签订时间、"
+        "约定开工时间等新增一宗闲置土地；请求中给出的字段优先，闲置原因必填。一条记录只能生成一次（已生成时答 "
+        "409）。县自然资源局经办人员（本县）或系统管理员。",
+        request=ToParcelSerializer,
+        responses={201: ParcelSerializer},
+    )
     @action(detail=True, methods=["post"], url_path="to-parcel")
     def to_parcel(self, request, pk=None):
         """Open the idle-land ledger line for this record, pre-filled from it."""
@@ -130,6 +150,7 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     @extend_schema(
         operation_id="supply_records_import",
+        summary="导入供地记录",
         request={"multipart/form-data": SupplyImportSerializer},
         responses={
             200: SupplyImportResultSerializer,

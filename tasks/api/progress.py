@@ -265,6 +265,9 @@ class ProgressView(APIView):
 
     @extend_schema(
         operation_id="progress_list",
+        summary="各县任务进度",
+        description="调用者数据范围内每项县级任务一行：截至 as_of 的已完成面积、完成率、应达比例、差额、状态、"
+        "下一节点和各时间节点；totals 为各类别合计。不分页。",
         parameters=[
             *QUERY_PARAMETERS,
             OpenApiParameter("category", OpenApiTypes.STR, enum=TaskCategory.values),
@@ -294,7 +297,12 @@ class CountyProgressView(APIView):
     error_codes = {"400", "401", "403", "404"}
 
     @extend_schema(
-        operation_id="progress_county", parameters=QUERY_PARAMETERS, responses=CountyProgressSerializer
+        operation_id="progress_county",
+        summary="一个县的任务进度",
+        description="该县各项任务的进度（与 /progress/ 的一行相同），另按乡镇（园区）分列地块数、面积和已完成面积。"
+        "范围外或不存在的县答 404。",
+        parameters=QUERY_PARAMETERS,
+        responses=CountyProgressSerializer,
     )
     def get(self, request, county_code):
         query = PeriodQuery(data=request.query_params)

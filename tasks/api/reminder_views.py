@@ -12,7 +12,7 @@ from ..reminders import reminders_for
 
 
 class ReminderSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ReminderKind.values)
+    kind = serializers.ChoiceField(choices=ReminderKind.choices)
     due = serializers.DateField()
     days_left = serializers.IntegerField(help_text="距到期的天数；已逾期为负数")
     county = serializers.CharField(help_text="县（市、区）代码")
@@ -29,6 +29,9 @@ class ReminderView(APIView):
 
     @extend_schema(
         operation_id="reminders_list",
+        summary="提醒事项",
+        description="调用者数据范围内已逾期和 14 天内到期的事项（进度节点、整改事项、地块），按到期日期排列，"
+        "最早的在前；days_left 为距到期的天数，已逾期为负数。不分页。",
         parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, description="默认今天（北京时间）")],
         responses=ReminderSerializer(many=True),
     )

@@ -72,6 +72,7 @@ class MonthlyReportView(AnyAcceptMixin, APIView):
 
     @extend_schema(
         operation_id="reports_monthly",
+        summary="进度月报（Excel）",
         parameters=[
             YEAR_PARAMETER,
             OpenApiParameter(
@@ -127,6 +128,7 @@ class CountyListsView(AnyAcceptMixin, APIView):
 
     @extend_schema(
         operation_id="reports_lists",
+        summary="县级三项清单（Excel）",
         parameters=[YEAR_PARAMETER, COUNTY_PARAMETER],
         responses={
             (200, XLSX_CONTENT_TYPE): XLSX_RESPONSE,
