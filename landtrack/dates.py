@@ -46,3 +46,13 @@ def latest_start(as_of, years):
         return datetime.date(year, 2, calendar.monthrange(year, 2)[1])
     day = min(last.day, calendar.monthrange(year, last.month)[1])
     return datetime.date(year, last.month, day)
+
+
+def cn_date(value):
+    """A date as Chinese documents write it: 2022年9月5日 (no leading zeros); "" for none."""
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def cn_month_day(value):
+    """A date within a year known from elsewhere: 5月31日."""
+    return f"{value.month}月{value.day}日"

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from landtrack.admin_base import COUNTY_FILTERS, REGION_FILTERS, LandTrackAdmin, ScopedInlineMixin
+from landtrack.dates import cn_month_day
 from landtrack.numbers import format_area
 
 from . import services
@@ -85,7 +86,7 @@ class CountyTaskAdmin(LandTrackAdmin):
     @admin.display(description="时间节点")
     def milestone_summary(self, task):
         return format_html_join(
-            "；", "{} {}%", ((f"{m.due:%m月%d日}", m.target_rate) for m in task.milestones.all())
+            "；", "{} {}%", ((cn_month_day(m.due), m.target_rate) for m in task.milestones.all())
         )
 
     def save_model(self, request, obj, form, change):

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from landtrack.dates import cn_month_day
 from landtrack.validation import PositiveValidator, ValidatedModel, area_field, text_field
 from leadership.choices import RegionLevel
 from leadership.models import LeadershipGroup, Region, Unit
@@ -135,7 +136,7 @@ class CampaignPhase(ValidatedModel):
         ]
 
     def __str__(self):
-        return f"{self.name}（{self.start_date:%m月%d日}—{self.end_date:%m月%d日}）"
+        return f"{self.name}（{cn_month_day(self.start_date)}—{cn_month_day(self.end_date)}）"
 
     def clean(self):
         if self.start_date and self.end_date and self.start_date > self.end_date:

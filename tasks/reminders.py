@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from django.db.models import F
 from django.urls import reverse
 
-from landtrack.dates import full_years_passed_from, latest_start
+from landtrack.dates import cn_month_day, full_years_passed_from, latest_start
 from landtrack.numbers import format_area, rate_2
 from leadership.scope import visible_region_ids
 from parcels.models import Parcel
@@ -171,7 +171,7 @@ def _milestone_reminders(user, as_of, until, worked_out=None):
     county_url = _url_of("dashboard-county", "000000")
     as_of_text = f"{as_of:%Y-%m-%d}"
     # What the tasks of a campaign share (milestone dates and rates, category names): written once each.
-    day = functools.cache(lambda due: f"{due:%m月%d日}")
+    day = functools.cache(cn_month_day)
     rate = functools.cache(lambda target_rate: str(rate_2(target_rate)))
     category = functools.cache(lambda value: str(TaskCategory(value).label))
     for progress in progress_list:

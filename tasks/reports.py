@@ -24,6 +24,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.header_footer import HeaderFooter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from landtrack.dates import cn_date
 from landtrack.numbers import area_2, rate_2
 from landtrack.validation import ZERO
 from leadership.models import GroupMember, Unit
@@ -79,10 +80,6 @@ def report_as_of(last_day, today=None):
     """The date a report is made as of: the period's last day, or today while the period runs."""
     today = today or timezone.localdate()
     return min(last_day, today)
-
-
-def cn_date(value):
-    return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
 class ReportSheet:

@@ -2,6 +2,7 @@
 
 from django import template
 
+from landtrack import dates
 from landtrack.numbers import area_2, hectares_4, rate_2
 
 register = template.Library()
@@ -31,9 +32,7 @@ def percent(value):
 @register.filter
 def cn_date(value):
     """A date as 2022年9月5日."""
-    if not value:
-        return ""
-    return f"{value.year}年{value.month}月{value.day}日"
+    return dates.cn_date(value)
 
 
 @register.filter

@@ -30,7 +30,7 @@ def test_the_anze_office_is_reminded_of_its_missed_and_coming_milestones(demo):
             "due": "2023-05-31",
             "days_left": -20,
             "county": "141026",
-            "title": "安泽县批而未用任务未达到 05月31日 节点（25.00%），还差 2.60 亩",
+            "title": "安泽县批而未用任务未达到 5月31日 节点（25.00%），还差 2.60 亩",
             "url": "/dashboard/141026/?year=2023&as_of=2023-06-20",
         },
         {
@@ -38,7 +38,7 @@ def test_the_anze_office_is_reminded_of_its_missed_and_coming_milestones(demo):
             "due": "2023-06-30",
             "days_left": 10,
             "county": "141026",
-            "title": "安泽县批而未用任务 06月30日 须达到 50.00%，还需 17.60 亩",
+            "title": "安泽县批而未用任务 6月30日 须达到 50.00%，还需 17.60 亩",
             "url": "/dashboard/141026/?year=2023&as_of=2023-06-20",
         },
         {

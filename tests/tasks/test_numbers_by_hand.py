@@ -767,7 +767,7 @@ def test_the_overview_reminders_and_task_list_repeat_the_same_figures(regions, s
     As of 2023-06-20 (10 days before 30 June):
       completed 6.745 → "6.75"; rate 25.00; required 25 → required area 6.745, shortfall 0 → "0.00"
       status at_risk (25 % < 50 %, 10 days left); next 30 June 13.49, remaining 13.49 − 6.745 = 6.745 → "6.75"
-      reminder: "…06月30日 须达到 50.00%，还需 6.75 亩"
+      reminder: "…6月30日 须达到 50.00%，还需 6.75 亩"
     The task list (三项清单, as of the year's end 2023-12-31): 31 May completed 6.75 (met: 6.745 ≥ 6.745).
     """
     anze = regions["141026"]

@@ -263,6 +263,9 @@ def test_the_reminders_operation_is_described_in_chinese():
         ),
         # 16 September: 30 September is 14 days away and already met in advance (23.71 ≥ 22.916): nothing.
         ("2022-09-16", []),
+        # 19 June: 50 % of 26.96 by 30 June is 13.48 亩, 7.10 done: 6.38 still needed. Dates as the notices
+        # write them, without a leading zero (6月30日, not 06月30日).
+        ("2022-06-19", [("2022-06-30", 11, "乡宁县批而未供任务 6月30日 须达到 50.00%，还需 6.38 亩")]),
     ],
 )
 def test_pinned_xiangnings_milestone_reminders_follow_the_seed_notice(demo, as_of, expected):
@@ -275,6 +278,14 @@ def test_pinned_xiangnings_milestone_reminders_follow_the_seed_notice(demo, as_o
         for item in answer.json()
         if item["kind"] == "milestone"
     ] == expected
+
+
+def test_the_mail_dates_its_figures_as_the_notices_write_dates(demo):
+    office(demo)
+    call_command("send_reminders", as_of="2022-06-19")
+    (message,) = mail.outbox
+    assert "截至 2022年6月19日，乡宁县有以下事项需要关注。" in message.body
+    assert "乡宁县批而未供任务 6月30日 须达到 50.00%，还需 6.38 亩" in message.body
 
 
 def test_pinned_a_dry_run_sends_nothing_and_previews_each_mail(regions, capsys):

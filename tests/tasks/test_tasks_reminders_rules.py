@@ -184,8 +184,8 @@ def test_send_reminders_refuses_a_date_out_of_range_with_a_message(regions, as_o
     [
         (D(2023, 6, 15), []),  # 15 days ahead: not yet
         (D(2023, 6, 16), [(D(2023, 6, 30), 14, "须达到 50.00%，还需 50.00 亩")]),  # the 14th day: reminded
-        (D(2023, 6, 30), [(D(2023, 6, 30), 0, "未达到 06月30日 节点（50.00%），还差 50.00 亩")]),
-        (D(2023, 7, 1), [(D(2023, 6, 30), -1, "未达到 06月30日 节点（50.00%），还差 50.00 亩")]),
+        (D(2023, 6, 30), [(D(2023, 6, 30), 0, "未达到 6月30日 节点（50.00%），还差 50.00 亩")]),
+        (D(2023, 7, 1), [(D(2023, 6, 30), -1, "未达到 6月30日 节点（50.00%），还差 50.00 亩")]),
     ],
 )
 def test_a_milestone_reminds_from_14_days_before_it_as_the_status_turns_at_risk(

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import BaseCommand, CommandError
 
+from landtrack.dates import cn_date
 from landtrack.validation import DATE_RANGE_MESSAGES, date_out_of_range
 from leadership.choices import Role
 from leadership.models import User
@@ -37,7 +38,7 @@ def digest(user, reminders, as_of, site_url=""):
     lines = [
         f"{user.get_username()}，您好：",
         "",
-        f"截至 {as_of:%Y年%m月%d日}，{user.region.name}有以下事项需要关注。",
+        f"截至 {cn_date(as_of)}，{user.region.name}有以下事项需要关注。",
         "",
     ]
     if overdue:
