@@ -304,13 +304,25 @@ def supply_record_base_date(record):
 
 
 def suspected_idle_filter(as_of):
-    """Supply records with no actual start one full year after the agreed start (or the handover)."""
+    """Supply records with no actual start one full year after the agreed start (or the handover).
+
+    A project reported completed by the date was started, though the export may lack its start date."""
     threshold = latest_start(as_of, 1)
     counted = Q(agreed_start_date__lte=threshold) | Q(
         agreed_start_date__isnull=True, agreed_delivery_date__lte=threshold
     )
-    not_started = Q(actual_start_date__isnull=True) | Q(actual_start_date__gt=as_of)
+    not_started = (Q(actual_start_date__isnull=True) | Q(actual_start_date__gt=as_of)) & (
+        Q(actual_completion_date__isnull=True) | Q(actual_completion_date__gt=as_of)
+    )
     return counted & not_started
+
+
+def _supply_record_started(record, as_of):
+    """Whether the record shows the works started by the date: an actual start, or a completion."""
+    return any(
+        date is not None and date <= as_of
+        for date in (record.actual_start_date, record.actual_completion_date)
+    )
 
 
 def supply_record_flags(record, as_of):
@@ -318,9 +330,8 @@ def supply_record_flags(record, as_of):
     base = supply_record_base_date(record)
     if base is None:
         return []
-    start = record.actual_start_date
     since = full_years_passed_from(base, 1)
-    if as_of >= since and (start is None or start > as_of):
+    if as_of >= since and not _supply_record_started(record, as_of):
         which = "约定开工时间" if record.agreed_start_date else "约定交地时间（未约定开工时间）"
         return [
             Flag(

@@ -3,17 +3,23 @@
 The export's columns are those of API.md: 电子监管号, 项目名称, 土地使用权人, 供地方式, 面积（公顷）, 土地用途,
 成交价格（万元）, 合同签订日期, 约定交地时间, 约定开工时间, 约定竣工时间, 实际开工时间, 实际竣工时间. The header row is
 looked for in the first rows of the first sheet that has one. Records are keyed by 电子监管号 (unique
-nationwide): a number already on file is updated, a new one created. Import is all or nothing, like the
-ledger's: every bad cell is reported with its Excel row and column, and then nothing is written. Cells are
-read by the ledger's own readers (dates as Excel dates or text, numbers exactly as Excel keeps them), and
-every record passes through the model's validation. A file costs one read of the stored records and one
-batched write with its change history, however long it is.
+nationwide): a number already on file is updated, a new one created; a number that opens with another
+county's code (a row of a city-wide export) is that county's record and is refused. Import is all or
+nothing, like the ledger's: every bad cell is reported with its Excel row and column, and then nothing is
+written. Cells are read by the ledger's own readers (dates as Excel dates or text, numbers exactly as Excel
+keeps them), and every record passes through the model's validation. A file costs one read of the stored
+records (and, with other counties' numbers in it, one of their counties) and one batched write with its
+change history, however long it is.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+
+from leadership.choices import RegionLevel
+from leadership.models import Region
 
 from . import services
 from .choices import SupplyMethod
@@ -70,6 +76,11 @@ FIELDS = [column.field for column in COLUMNS]
 COLUMN_ORDER = {column.header: index for index, column in enumerate(COLUMNS)}
 # Facts that cannot lie in the future on the day of import.
 
+
+# How Excel shows a long number it holds as one (1.41026E+15): a 电子监管号 kept as that text has lost its digits.
+SCIENTIFIC_NOTATION = re.compile(r"[+-]?\d(?:\.\d+)?[eE][+-]\d{1,3}")
+# A 电子监管号 opens with the code of the county the land lies in (GB/T 2260, six digits).
+COUNTY_CODE_LENGTH = 6
 
 CONFLICT_MESSAGE = "保存时与其他用户同时进行的导入冲突，本次没有导入任何记录；请重新导入。"
 
@@ -194,6 +205,11 @@ def _read(column, value):
         text = _as_text(value)
         if column.reader == "number":
             text = code_key(text)  # ２０１９… typed full-width is the same number
+            if SCIENTIFIC_NOTATION.fullmatch(text):
+                raise CellProblem(
+                    f"“{text}”是 Excel 以科学计数法显示的数字，电子监管号的末几位已经丢失；"
+                    "请将该列设为文本，按监管系统中的电子监管号重新填写后再导入。"
+                )
         if column.max_length and len(text) > column.max_length:
             raise CellProblem(f"不能超过 {column.max_length} 个字（现为 {len(text)} 个）。")
         return text
@@ -229,6 +245,20 @@ def _row_values(number, cells, errors):
     return values, failed
 
 
+def _county_prefix(number):
+    return number[:COUNTY_CODE_LENGTH] if number and number[:COUNTY_CODE_LENGTH].isdigit() else None
+
+
+def _other_counties(numbers, county):
+    """{code: name} of the other counties whose code opens any of the numbers: their records, not this
+    county's (a city-wide export). One query, and none when every number opens with the county's own code."""
+    prefixes = {_county_prefix(number) for number in numbers} - {None, county.code}
+    if not prefixes:
+        return {}
+    others = Region.objects.filter(level=RegionLevel.COUNTY, code__in=prefixes).exclude(pk=county.pk)
+    return dict(others.values_list("code", "name"))
+
+
 def supply_records_import(*, source, county, user=None, dry_run=False):
     """Create or update the county's supply records from an export file: every row, or none."""
     result = SupplyImportResult(dry_run=dry_run)
@@ -260,6 +290,8 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
             first_row_of[code] = number
         read.append((number, values, failed, bad))
 
+    other_counties = _other_counties(first_row_of, county)
+
     try:
         with transaction.atomic():
             # Numbers are read half-width; one stored full-width (as an earlier import kept it) is the same.
@@ -283,6 +315,17 @@ def supply_records_import(*, source, county, user=None, dry_run=False):
                             "column": "电子监管号",
                             "message": f"电子监管号“{values['supervision_number']}”已登记在其他县（市、区），"
                             f"不能导入{county.name}。",
+                        }
+                    )
+                    record, bad = None, True
+                elif (prefix := _county_prefix(values.get("supervision_number"))) in other_counties:
+                    owner = other_counties[prefix]
+                    result.errors.append(
+                        {
+                            "row": number,
+                            "column": "电子监管号",
+                            "message": f"电子监管号“{values['supervision_number']}”以{owner}的代码 {prefix} 开头，"
+                            f"是{owner}的供地记录，不能导入{county.name}；请只导入本县的记录。",
                         }
                     )
                     record, bad = None, True

@@ -20,7 +20,7 @@ from leadership.scope import can_write
 
 from .. import services
 from ..choices import ParcelKind
-from ..ledger import upload_too_large
+from ..ledger import code_key, upload_too_large
 from ..models import Parcel, SupplyRecord
 from ..rules import SUSPECTED_IDLE, suspected_idle_filter
 from ..supply_records import supply_records_import
@@ -71,7 +71,7 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     ordering_fields = ["supervision_number", "contract_date", "agreed_start_date"]
     ordering = ["county__code", "supervision_number"]
     lookup_value_regex = ID_PATTERN
-    action_error_codes = {"to_parcel": ["409"], "import_records": ["404", "409"]}
+    action_error_codes = {"retrieve": ["400"], "to_parcel": ["409"], "import_records": ["404", "409"]}
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
@@ -121,13 +121,30 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             record = SupplyRecord.objects.select_for_update().get(pk=record.pk)
             if record.parcel_id:
                 raise Conflict(f"该记录已生成闲置土地台账（地块 {record.parcel_id}）。")
+            # The land may already be on the ledger (entered by hand or from an Excel ledger): a second line
+            # for it would count its idle area twice.
+            existing = (
+                Parcel.objects.filter(
+                    county_id=record.county_id,
+                    kind=ParcelKind.IDLE,
+                    supervision_number__in={record.supervision_number, code_key(record.supervision_number)},
+                )
+                .values_list("code", flat=True)
+                .first()
+            )
+            if existing is not None:
+                raise Conflict(
+                    f"本县闲置土地台账中已有电子监管号为“{record.supervision_number}”的地块（地块编号 {existing}），"
+                    "不能再生成一宗。"
+                )
             parcel = Parcel(
                 county=record.county,
                 town=data.get("town"),
                 kind=ParcelKind.IDLE,
                 code=data.get("code") or record.supervision_number,
                 name=record.project_name,
-                area_mu=data.get("area_mu") or record.area_ha * MU_PER_HECTARE,
+                # A given area is kept as given, 0 too (refused by the parcel's rules), never replaced.
+                area_mu=data["area_mu"] if "area_mu" in data else record.area_ha * MU_PER_HECTARE,
                 land_use=record.land_use,
                 supervision_number=record.supervision_number,
                 land_user=data.get("land_user") or record.land_user,
