@@ -26,6 +26,12 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 wsgi_app = "landtrack.wsgi:application"
+# gunicorn 25.1+ opens a control socket for gunicornc in the user's home by default: every gunicorn the user
+# runs shares that path (the last started takes it over, the first stopped removes it), and a service account
+# whose home is not writable logs an error at each start. LandTrack does not need it; set a path to have one.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 # Load Django once in the master and fork the workers from it; the objects loaded by then are frozen
 # out of the garbage collector's scans, which otherwise walk all of Django on every collection, and
 # the young generation is collected less often (landtrack/workers.py).

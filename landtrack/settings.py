@@ -6,6 +6,7 @@ Defaults suit local development only (SQLite file, debug on). In production set 
 
 import os
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Behind the proxy: the client's address from X-Forwarded-For, which the sign-in lockout counts by.
+    "landtrack.middleware.ClientAddressFromProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A NUL in a URL would reach PostgreSQL and fail there: refused before any view runs.
     "landtrack.middleware.RefuseNulCharactersMiddleware",
@@ -280,6 +283,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "landtrack.lockout.lockout_response"
 AXES_VERBOSE = False
+# The proxies (addresses or networks) whose X-Forwarded-For names the client (landtrack.middleware):
+# nginx on this host, as gunicorn.conf.py's forwarded_allow_ips. Empty: the peer's address is the client's.
+LANDTRACK_TRUSTED_PROXIES = env_list("LANDTRACK_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+for _proxy in LANDTRACK_TRUSTED_PROXIES:
+    try:
+        ip_network(_proxy, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"LANDTRACK_TRUSTED_PROXIES must list IP addresses or networks, not {_proxy!r}."
+        ) from error
 
 # Security. Production defaults are strict; each can be relaxed through the environment
 # (for instance DJANGO_SECURE_SSL_REDIRECT=0 behind a proxy that already redirects).
@@ -330,6 +343,15 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "landtrack@localhost")
+# The SMTP server send_reminders mails through (Django's defaults: localhost:25, no sign-in, no TLS).
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+# The site's address, for the links in reminder mails (send_reminders --site-url overrides it).
+LANDTRACK_SITE_URL = os.environ.get("LANDTRACK_SITE_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,7 @@
 
 from django.core.management import BaseCommand, CommandError
 
-from landtrack.backup import BackupError, restore
+from landtrack.backup import BackupError, migration_state, restore
 
 
 class Command(BaseCommand):
@@ -24,3 +24,14 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"已从 {file} 恢复数据库。")
+        unapplied, unknown = migration_state(using=database)
+        if unapplied:
+            self.stdout.write(self.style.WARNING(
+                f"备份来自较早的版本：还有 {len(unapplied)} 个数据库迁移未应用，"
+                "请先运行 manage.py migrate，再启动服务。"
+            ))
+        if unknown:
+            names = "、".join(f"{app}.{name}" for app, name in unknown)
+            self.stdout.write(self.style.WARNING(
+                f"备份来自较新的版本：数据库已应用本版本没有的迁移（{names}），请用与备份相同或更新的版本运行。"
+            ))
