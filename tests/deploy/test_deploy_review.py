@@ -69,7 +69,11 @@ def readme_server(tmp_path_factory):
 
     def manage(*args):
         result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
             timeout=300,
         )
         assert result.returncode == 0, result.stdout + result.stderr
@@ -81,7 +85,10 @@ def readme_server(tmp_path_factory):
     log_path = work / "gunicorn.log"
     log = open(log_path, "w")
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn")], cwd=ROOT, env=environment, stdout=log,
+        [str(Path(sys.executable).parent / "gunicorn")],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -174,7 +181,9 @@ def test_pin_a_forwarded_address_from_a_peer_that_is_not_the_proxy_is_ignored(re
     UserFactory(username="direct", password=STRONG)
     for number in range(1, 6):
         Client(REMOTE_ADDR="203.0.113.50", HTTP_X_FORWARDED_FOR=f"10.0.0.{number}").post(
-            "/api/v1/auth/token/", {"username": "direct", "password": "wrong"}, content_type="application/json"
+            "/api/v1/auth/token/",
+            {"username": "direct", "password": "wrong"},
+            content_type="application/json",
         )
     response = Client(REMOTE_ADDR="203.0.113.50", HTTP_X_FORWARDED_FOR="10.0.0.99").post(
         "/api/v1/auth/token/", {"username": "direct", "password": STRONG}, content_type="application/json"
@@ -194,7 +203,11 @@ def settings_in_a_fresh_process(expression, **env):
             "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'landtrack.settings'); "
             f"django.setup(); from django.conf import settings; print(repr({expression}))",
         ],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -212,17 +225,29 @@ def test_the_mail_server_and_the_sites_address_come_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == repr(
-        ("smtp.example.cn", 465, "landtrack@example.cn", "mail-secret", False, True, "https://landtrack.example.cn")
+        (
+            "smtp.example.cn",
+            465,
+            "landtrack@example.cn",
+            "mail-secret",
+            False,
+            True,
+            "https://landtrack.example.cn",
+        )
     )
 
 
 def test_a_trusted_proxy_that_is_no_address_stops_the_start():
-    result = settings_in_a_fresh_process("settings.LANDTRACK_TRUSTED_PROXIES", LANDTRACK_TRUSTED_PROXIES="nginx")
+    result = settings_in_a_fresh_process(
+        "settings.LANDTRACK_TRUSTED_PROXIES", LANDTRACK_TRUSTED_PROXIES="nginx"
+    )
     assert result.returncode != 0
     assert "LANDTRACK_TRUSTED_PROXIES must list IP addresses or networks, not 'nginx'" in result.stderr
 
 
-READ_FROM_ENVIRONMENT = re.compile(r'(?:os\.environ\.get|os\.environ\[|env_bool|env_list)\(?\s*"([A-Z0-9_]+)"')
+READ_FROM_ENVIRONMENT = re.compile(
+    r'(?:os\.environ\.get|os\.environ\[|env_bool|env_list)\(?\s*"([A-Z0-9_]+)"'
+)
 # A test run's, not a deployment's.
 NOT_FOR_DEPLOYERS = {"LANDTRACK_TEST_DB_SUFFIX"}
 
@@ -264,7 +289,9 @@ def add_a_later_versions_table():
             "CREATE TABLE review_later_version (id integer PRIMARY KEY, "
             "user_id bigint NOT NULL REFERENCES leadership_user (id))"
         )
-        cursor.execute("INSERT INTO review_later_version (id, user_id) SELECT 1, min(id) FROM leadership_user")
+        cursor.execute(
+            "INSERT INTO review_later_version (id, user_id) SELECT 1, min(id) FROM leadership_user"
+        )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -325,9 +352,19 @@ def foreign_backup(path):
 
         settings_dict = connection.settings_dict
         subprocess.run(
-            [backup._pg_command("pg_dump"), "--format=custom", "--no-owner", "--table", "leadership_region",
-             "--file", str(path), *backup._pg_arguments(settings_dict)],
-            env=backup._pg_environment(settings_dict), check=True, capture_output=True,
+            [
+                backup._pg_command("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                "--table",
+                "leadership_region",
+                "--file",
+                str(path),
+                *backup._pg_arguments(settings_dict),
+            ],
+            env=backup._pg_environment(settings_dict),
+            check=True,
+            capture_output=True,
         )
 
 
@@ -480,3 +517,38 @@ def test_pin_posted_previews_error_pages_and_swagger_ui_obey_the_content_securit
     page.wait_for_selector(".responses-wrapper .live-responses-table")
     seen("Swagger UI, an operation tried")
     assert found == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_with_no_terminal_to_confirm_from_refuses_in_chinese_and_changes_nothing(
+    regions, tmp_path, monkeypatch
+):
+    path = tmp_path / "whole.backup"
+    call_command("backup", str(path))
+    ParcelFactory(county=regions["141026"], code="RV-005")
+    before = database_snapshot()
+
+    def no_terminal(prompt=""):
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_terminal)  # as under cron: standard input at its end
+    with pytest.raises(CommandError, match="没有可以确认的终端"):
+        call_command("restore", str(path))
+    assert database_snapshot() == before
+
+
+def test_every_page_names_the_sites_icon_and_the_icon_is_served(client, superuser):
+    from django.contrib.staticfiles import finders
+
+    client.force_login(superuser)
+    pages = [
+        client.get("/dashboard/"),
+        client.get("/admin/"),
+        Client().get("/admin/login/"),
+        Client().get("/x/"),
+    ]
+    for response in pages:
+        url, page = response.request["PATH_INFO"], response.content.decode()
+        (href,) = re.findall(r'<link rel="icon" href="([^"]+)"', page)
+        assert href.endswith("landtrack/favicon.svg"), (url, href)
+    assert finders.find("landtrack/favicon.svg")

@@ -16,7 +16,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, database, interactive, **options):
         if interactive:
-            answer = input(f"将用 {file} 覆盖数据库“{database}”中的全部数据。输入 yes 继续：")
+            try:
+                answer = input(f"将用 {file} 覆盖数据库“{database}”中的全部数据。输入 yes 继续：")
+            except EOFError as error:  # no terminal to answer from (cron, a pipe)
+                raise CommandError("没有可以确认的终端，未恢复：在终端中运行，或加 --noinput 不经确认恢复。") from error
             if answer.strip().lower() != "yes":
                 raise CommandError("已取消恢复。")
         try:
