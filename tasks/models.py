@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F, ProtectedError, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -29,6 +29,7 @@ __all__ = [
     "CampaignPhase",
     "CatalogStamp",
     "CountyTask",
+    "ENTERED_CLOSED",
     "Milestone",
     "RectificationItem",
     "milestone_set_errors",
@@ -106,8 +107,41 @@ class Campaign(ValidatedModel):
             errors["scope_end_year"] = "清理范围截止年不能早于起始年。"
         if self.leadership_group_id and self.region_id and self.leadership_group.region_id != self.region_id:
             errors["leadership_group"] = "领导小组应属于本区划。"
+        if "region" not in errors:
+            self._clean_region_against_filed(errors)
         if errors:
             raise ValidationError(errors)
+
+    def _clean_region_against_filed(self, errors):
+        """A campaign keeps a region under which the items and tasks filed under it may stay: its county's,
+        or its city's (campaign_of_county_or_city). Moved elsewhere, they would be filed under another
+        county's plan, and every later change of them refused."""
+        if not self.pk or not self.region_id:
+            return
+        stored = Campaign.objects.filter(pk=self.pk).values_list("region_id", flat=True).first()
+        if stored in (None, self.region_id):
+            return
+        stays = Q(county_id=self.region_id) | Q(county__parent_id=self.region_id)
+        counties = set(self.rectification_items.exclude(stays).values_list("county__name", flat=True))
+        counties |= set(self.tasks.exclude(stays).values_list("county__name", flat=True))
+        if counties:
+            errors["region"] = (
+                f"{'、'.join(sorted(counties))}的整改事项或县级任务归在该专项行动下，"
+                f"不能改属{self.region.name}。"
+            )
+
+    def delete(self, *args, **kwargs):
+        """A campaign that items or tasks are filed under stays: deleting it would take it off them (a closed
+        item's among them), a change their history never records."""
+        filed = self.filed_under()
+        if filed:
+            names = "、".join(f"“{row}”" for row in filed[:5]) + ("等" if len(filed) > 5 else "")
+            raise ProtectedError(f"专项行动“{self}”下仍有{names}，不能删除。", set(filed))
+        return super().delete(*args, **kwargs)
+
+    def filed_under(self):
+        """The rectification items and county tasks filed under this campaign."""
+        return [*self.rectification_items.all(), *self.tasks.all()]
 
 
 class CampaignPhase(ValidatedModel):
@@ -465,6 +499,10 @@ class Milestone(ValidatedModel):
 #: The refusal of any change to a closed (销号) item: the record stands as it was signed off.
 FINAL_MESSAGE = "已销号的事项不再变更。"
 CLOSED_NOT_DELETED = "已销号的事项不能删除。"
+#: The refusal, in the admin and the API, of a new item entered closed: 销号 signs off an item done (已完成 →
+#: 已销号) and is final, so a mistake in an item entered closed could never be corrected, nor the item
+#: deleted. The service itself still takes one (the record of an item closed before it was entered here).
+ENTERED_CLOSED = "新增的整改事项不能直接销号：请先按“已完成”录入，核实后再销号。"
 
 
 def foreign_units_message(county, units):
