@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from landtrack.services import UNTRACKED_FIELDS, StaleVersion
 from landtrack.validation import rows_naming
@@ -183,6 +184,17 @@ class ScopedInlineMixin:
         return field
 
 
+class ShownChanges(HistoricalRecordContextHelper):
+    """simple-history's list of what each change changed, its values shown as the pages show them: a
+    choice by its label (未开始 → 推进中, not not_started → in_progress), 是/否, nothing for nothing."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.many_to_many or field.is_relation:
+            return super().prepare_delta_change_value(change, value)
+        return _shown(field, value, {})
+
+
 class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """Base for every LandTrack ModelAdmin: scoped, with change history, refusals shown not raised.
 
@@ -199,6 +211,9 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     # Inline models each of whose saves raises the object's ``version`` (a parcel's disposals): the
     # version's own check covers them, the change marker need not.
     inlines_in_version = ()
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ShownChanges(self.model, historical_record)
 
     def guarded_by_history(self):
         """Whether the object's own changes are guarded by its change history: it has no ``version``."""
