@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import Truncator
@@ -14,10 +15,10 @@ from rest_framework.authtoken.admin import TokenAdmin as RestFrameworkTokenAdmin
 from rest_framework.authtoken.models import Token, TokenProxy
 
 from landtrack.admin_base import REGION_FILTERS, LandTrackAdmin, ScopedInlineMixin
-from leadership.choices import Role
+from leadership.choices import ROLE_REGION_LEVEL, Role
 from leadership.scope import can_read_admin, is_admin
 
-from .models import ApiToken, GroupMember, LeadershipGroup, Region, Unit, User, masked_key
+from .models import OWNER_LEVELS, ApiToken, GroupMember, LeadershipGroup, Region, Unit, User, masked_key
 
 # Access follows each user's role and region (leadership.scope), not Django's permission groups.
 admin.site.unregister(Group)
@@ -51,8 +52,19 @@ class RegionAdmin(admin.ModelAdmin):
         return False
 
 
+class OwnerRegionChoicesMixin:
+    """The region of a unit or a group is chosen among counties and cities only: a town or zone, which the
+    scope's list also holds, would be offered only for the model to refuse it."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "region" and field is not None:
+            field.queryset = field.queryset.filter(level__in=OWNER_LEVELS)
+        return field
+
+
 @admin.register(Unit)
-class UnitAdmin(LandTrackAdmin):
+class UnitAdmin(OwnerRegionChoicesMixin, LandTrackAdmin):
     list_display = ("name", "region", "kind", "duties_summary")
     list_select_related = ("region",)
     list_filter = (*REGION_FILTERS, "kind")
@@ -64,8 +76,22 @@ class UnitAdmin(LandTrackAdmin):
         return Truncator(unit.duties).chars(60)
 
 
+class GroupMemberFormSet(BaseInlineFormSet):
+    """A group's members, a row added numbered after the last one listed: the order's default (0) would
+    put a member added at the foot of the list above the group's leader."""
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is None or index >= self.initial_form_count():
+            # The members' rows as the formset reads them for its own forms: no query more.
+            last = max((member.order for member in self.get_queryset()), default=0)
+            kwargs["initial"] = {"order": last + 1, **kwargs.get("initial", {})}
+        return kwargs
+
+
 class GroupMemberInline(ScopedInlineMixin, admin.TabularInline):
     model = GroupMember
+    formset = GroupMemberFormSet
     fields = ("order", "role", "name", "title", "unit")
     extra = 1
 
@@ -74,7 +100,7 @@ class GroupMemberInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(LeadershipGroup)
-class LeadershipGroupAdmin(LandTrackAdmin):
+class LeadershipGroupAdmin(OwnerRegionChoicesMixin, LandTrackAdmin):
     inlines = [GroupMemberInline]
     list_display = (
         "name",
@@ -145,6 +171,13 @@ class AccountChangeForm(UserChangeForm):
             raise ValidationError("不能取消自己账号的“系统管理员”角色：请由另一位系统管理员修改。")
         return role
 
+    def clean_is_active(self):
+        # Deactivated, the account is signed out at once and cannot sign in again: the same lock-out.
+        is_active = self.cleaned_data.get("is_active")
+        if self.editing_self and not is_active:
+            raise ValidationError("不能停用自己的账号：停用后即无法登录。请由另一位系统管理员停用。")
+        return is_active
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
@@ -185,6 +218,13 @@ class UserAdmin(DjangoUserAdmin):
             form.editing_self = obj.pk == request.user.pk
         return form
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "region" and field is not None:
+            # A role is tied to a county or a city (User.clean); no town is offered for it to refuse.
+            field.queryset = field.queryset.filter(level__in=set(ROLE_REGION_LEVEL.values()))
+        return field
+
     def save_model(self, request, obj, form, change):
         # As manage.py create_account gives them: a role given or changed sets Django's flags with it (an
         # administrator turned clerk is no superuser any more). An account without a role whose role is not
@@ -197,6 +237,11 @@ class UserAdmin(DjangoUserAdmin):
         """What deleting accounts takes, their API tokens named by masked keys (Token's name is its key)."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         keys = list(Token.objects.filter(user__in=objs).values_list("key", flat=True))
+        if any(obj.pk == request.user.pk for obj in objs):
+            # Not their own account, alone or among those selected: they would be shut out as by taking their
+            # own administrator role off (AccountChangeForm). Listed as protected, the deletion is refused.
+            own = f"您自己的账号（{request.user.get_username()}）：不能删除自己的账号，请由另一位系统管理员删除。"
+            protected = [*protected, own]
         return _masked(deleted, keys), counts, perms_needed, protected
 
     def has_module_permission(self, request):

@@ -6,7 +6,13 @@ from django.db.models import Q
 from rest_framework.authtoken.models import TokenProxy
 from simple_history.models import HistoricalRecords
 
-from landtrack.validation import ValidatedModel, protect_from_sets, text_field
+from landtrack.validation import (
+    DATE_RANGE_MESSAGES,
+    ValidatedModel,
+    date_out_of_range,
+    protect_from_sets,
+    text_field,
+)
 
 from .choices import (
     PARENT_LEVEL,
@@ -20,6 +26,9 @@ from .choices import (
 from .scope import ScopedQuerySet
 
 __all__ = ["Region", "Unit", "LeadershipGroup", "GroupMember", "User"]
+
+# The levels a unit or a leadership group belongs to: a county's, or its city's.
+OWNER_LEVELS = (RegionLevel.COUNTY, RegionLevel.CITY)
 
 
 class RegionQuerySet(models.QuerySet):
@@ -130,7 +139,7 @@ class Unit(ValidatedModel):
         return self.name
 
     def clean(self):
-        if self.region_id and self.region.level not in (RegionLevel.COUNTY, RegionLevel.CITY):
+        if self.region_id and self.region.level not in OWNER_LEVELS:
             raise ValidationError({"region": "责任单位应属于县（市、区）或市。"})
         if self.pk and self.region_id:
             stored = Unit.objects.filter(pk=self.pk).values_list("region_id", flat=True).first()
@@ -194,10 +203,37 @@ class LeadershipGroup(ValidatedModel):
         return self.name
 
     def clean(self):
-        if self.region_id and self.region.level not in (RegionLevel.COUNTY, RegionLevel.CITY):
-            raise ValidationError({"region": "领导小组应属于县（市、区）或市。"})
+        errors = {}
+        if self.region_id and self.region.level not in OWNER_LEVELS:
+            errors["region"] = "领导小组应属于县（市、区）或市。"
+        elif self.pk and self.region_id:
+            stored = LeadershipGroup.objects.filter(pk=self.pk).values_list("region_id", flat=True).first()
+            named = self.named_by() if stored not in (None, self.region_id) else []
+            if named:
+                errors["region"] = (
+                    f"该领导小组已被{'、'.join(named)}引用，不能改属其他区划"
+                    "（否则这些记录会指向另一区划的领导小组或单位）；请先在这些记录中改用其他领导小组或单位。"
+                )
         if self.office_unit_id and self.region_id and self.office_unit.region_id != self.region_id:
-            raise ValidationError({"office_unit": "办公室所在单位应属于本区划。"})
+            errors["office_unit"] = "办公室所在单位应属于本区划。"
+        problem = date_out_of_range(self.document_date)
+        if problem:
+            errors["document_date"] = DATE_RANGE_MESSAGES[problem]
+        if errors:
+            raise ValidationError(errors)
+
+    def named_by(self):
+        """The verbose names of the models whose rows tie this group to its region: the campaigns it runs
+        (each takes a group of its own region), and its members who sit in a unit (of the group's region).
+        Members named without a unit may move with it."""
+        named = []
+        for relation in self._meta.related_objects:
+            rows = relation.related_model._default_manager.filter(**{relation.field.name: self})
+            if relation.related_model is GroupMember:
+                rows = rows.filter(unit__isnull=False)
+            if rows.exists():
+                named.append(str(relation.related_model._meta.verbose_name))
+        return named
 
 
 class GroupMember(ValidatedModel):

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--region", help="区划代码：县级角色为县代码，city_bureau 为市代码")
         parser.add_argument("--password", help="密码（须通过密码强度校验）；省略时生成随机密码")
-        parser.add_argument("--email", default="")
+        parser.add_argument("--email", help="电子邮箱；更新已有账号时给出则一并修改")
 
     @transaction.atomic
     def handle(self, *args, username, role, region, password, email, **options):
@@ -48,7 +48,9 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         created = user is None
         if created:
-            user = User(username=username, email=email)
+            user = User(username=username, email=email or "")
+        elif email is not None:
+            user.email = email
         generated = password is None and created
         if generated:
             password = secrets.token_urlsafe(12)
