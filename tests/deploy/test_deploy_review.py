@@ -25,14 +25,10 @@ from django.db import connection
 from django.test import Client
 
 from parcels.models import Parcel
-from tests.browser import conftest as browser_tests
 from tests.factories import ParcelFactory, UserFactory
 from tests.helpers import database_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
-# The browser tests' fixtures: Chromium launched as they launch it (or skipped with the reason), and its page.
-browser = browser_tests.browser
-page = browser_tests.page
 SECRET = "a-long-random-production-secret-key-0123456789-abcdefghijklmnop"
 STRONG = "Str0ng-Passw0rd-for-review"
 SITE = "landtrack.example.cn"
@@ -442,81 +438,6 @@ def test_a_backup_into_a_folder_that_does_not_exist_fails_with_a_message(regions
     with pytest.raises(CommandError, match="备份"):
         call_command("backup", str(path))
     assert not path.exists()
-
-
-# The content security policy on the pages tests/browser/test_csp.py does not open: what a form posts back
-# (previews with their maps), the error pages, and Swagger UI trying an operation. Chromium and its page are
-# tests/browser/conftest.py's (launched as every browser test launches it, skipped with the reason without it).
-
-COLLECT_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`);
-});
-"""
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_pin_posted_previews_error_pages_and_swagger_ui_obey_the_content_security_policy(
-    page, live_server, tmp_path, settings
-):
-    from tests.browser.test_maps import survey_file
-    from tests.parcels.ledger_files import ledger_bytes, unsupplied_row
-
-    settings.LEDGER_UPLOAD_DIR = tmp_path / "uploads"
-    call_command("demo_setup", verbosity=0)
-    page.add_init_script(COLLECT_VIOLATIONS)
-    base = live_server.url
-    ledger = tmp_path / "台账.xlsx"
-    ledger.write_bytes(ledger_bytes("unsupplied", [unsupplied_row("AZ-CSP-001")]))
-    survey = tmp_path / "界址点坐标.txt"
-    survey.write_bytes(survey_file())
-    found = {}
-
-    def seen(name):
-        page.wait_for_load_state("networkidle")
-        violations = page.evaluate("window.__cspViolations")
-        if violations:
-            found[name] = violations
-
-    assert page.goto(f"{base}/no-such-page/").status == 404
-    seen("404")
-    page.goto(f"{base}/admin/login/")
-    page.context.clear_cookies()
-    page.fill("#id_username", "demo_anze")
-    page.fill("#id_password", "landtrack-demo")
-    with page.expect_navigation() as refused:
-        page.click("input[type=submit]")
-    assert refused.value.status == 403
-    seen("CSRF failure")
-
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", "demo_anze")
-    page.fill("#id_password", "landtrack-demo")
-    with page.expect_navigation():
-        page.click("input[type=submit]")
-    page.goto(f"{base}/admin/parcels/parcel/ledger/import/")
-    page.set_input_files("#id_file", str(ledger))
-    with page.expect_navigation():
-        page.click("input[value=检查并预览]")
-    assert page.locator("#ledger-created").inner_text() == "1"
-    seen("ledger preview")
-    page.goto(f"{base}/admin/parcels/parcel/boundary-upload/")
-    page.set_input_files("#id_file", str(survey))
-    with page.expect_navigation():
-        page.click("input[value=读取并预览]")
-    assert page.locator("svg.landmap g.parcel").count() == 4
-    seen("boundary preview")
-
-    page.goto(f"{base}/api/docs/")
-    page.wait_for_selector(".opblock")
-    page.locator(".opblock-summary").first.click()
-    page.locator("button.try-out__btn").first.click()
-    page.locator("button.execute").first.click()
-    page.wait_for_selector(".responses-wrapper .live-responses-table")
-    seen("Swagger UI, an operation tried")
-    assert found == {}
 
 
 @pytest.mark.django_db(transaction=True)
