@@ -142,10 +142,10 @@ def _scope_choices(field, db_field, request):
         return field
     queryset = field.queryset
     if hasattr(queryset, "visible_to"):
-        # A county's city's units only where the model takes them (``units_of_its_city``: a parcel's unit,
-        # a task's lead unit); every other unit of a county's row is its own, and no unit is offered that
-        # the model would then refuse.
-        with_city = db_field.name in getattr(db_field.model, "units_of_its_city", ())
+        # A county's city's rows only where the model takes them (``fields_of_its_city``: a parcel's unit,
+        # a task's lead unit, a task's or item's campaign); every other unit of a county's row is its own,
+        # and nothing is offered that the model would then refuse.
+        with_city = db_field.name in getattr(db_field.model, "fields_of_its_city", ())
         field.queryset = queryset.visible_to(request.user, with_city=with_city)
     elif queryset.model._meta.label_lower == "leadership.region":
         regions = scope_regions(request.user)
@@ -190,7 +190,7 @@ class ShownChanges(HistoricalRecordContextHelper):
 
     def prepare_delta_change_value(self, change, value):
         field = self.model._meta.get_field(change.field)
-        if field.many_to_many or field.is_relation:
+        if field.is_relation:
             return super().prepare_delta_change_value(change, value)
         return _shown(field, value, {})
 
@@ -378,7 +378,13 @@ class LandTrackAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             counts.pop(link._meta.verbose_name_plural, None)
         deleted = _without_lines(deleted, tuple(f"{capfirst(link._meta.verbose_name)}: " for link in links))
         naming = [f"{capfirst(label)}: {row}" for label, row in rows_naming(self.model, objs)]
-        return deleted, counts, perms_needed, [*protected, *naming]
+        protected = [*protected, *naming]
+        if protected:
+            # Refused whatever the user may delete: the page names what keeps the objects (Django counts the
+            # protected rows in ``perms_needed`` too, and would show "your account may not delete 县级任务"
+            # for rows the deletion would never have touched).
+            perms_needed = set()
+        return deleted, counts, perms_needed, protected
 
     def delete_view(self, request, object_id, extra_context=None):
         try:

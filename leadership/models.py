@@ -31,6 +31,19 @@ __all__ = ["Region", "Unit", "LeadershipGroup", "GroupMember", "User"]
 OWNER_LEVELS = (RegionLevel.COUNTY, RegionLevel.CITY)
 
 
+def models_naming(obj, narrowed=None):
+    """The verbose names of the models whose rows name ``obj`` through a foreign key or a many-to-many, each
+    once (an item may name a unit both as lead and as responsible unit). ``narrowed``: ``{model: filter}``,
+    the only rows of that model that count."""
+    named = []
+    for relation in obj._meta.related_objects:
+        model = relation.related_model
+        rows = model._default_manager.filter(**{relation.field.name: obj}, **(narrowed or {}).get(model, {}))
+        if rows.exists():
+            named.append(str(model._meta.verbose_name))
+    return list(dict.fromkeys(named))
+
+
 class RegionQuerySet(models.QuerySet):
     def counties(self):
         return self.filter(level=RegionLevel.COUNTY)
@@ -155,12 +168,7 @@ class Unit(ValidatedModel):
     def named_by(self):
         """The verbose names of the models whose rows name this unit (a group's office, members, items,
         tasks, parcels …): each takes the units of its own region only, so such a unit keeps its region."""
-        named = [
-            str(relation.related_model._meta.verbose_name)
-            for relation in self._meta.related_objects
-            if relation.related_model._default_manager.filter(**{relation.field.name: self}).exists()
-        ]
-        return list(dict.fromkeys(named))  # an item may name it both as lead and as responsible unit
+        return models_naming(self)
 
 
 class LeadershipGroupQuerySet(ScopedQuerySet):
@@ -226,14 +234,7 @@ class LeadershipGroup(ValidatedModel):
         """The verbose names of the models whose rows tie this group to its region: the campaigns it runs
         (each takes a group of its own region), and its members who sit in a unit (of the group's region).
         Members named without a unit may move with it."""
-        named = []
-        for relation in self._meta.related_objects:
-            rows = relation.related_model._default_manager.filter(**{relation.field.name: self})
-            if relation.related_model is GroupMember:
-                rows = rows.filter(unit__isnull=False)
-            if rows.exists():
-                named.append(str(relation.related_model._meta.verbose_name))
-        return named
+        return models_naming(self, narrowed={GroupMember: {"unit__isnull": False}})
 
 
 class GroupMember(ValidatedModel):

@@ -60,7 +60,8 @@ class ScopedQuerySet(models.QuerySet):
     #: lookup from the model to its Region, e.g. ``"county"`` or ``"parcel__county"``
     county_lookup = "county"
     #: whether a county role also reads the rows of the city above its county (no other county's):
-    #: units, since a parcel's or a task's responsible unit may be the city's (Parcel.clean, CountyTask.clean)
+    #: units, since a parcel's or a task's responsible unit may be the city's (Parcel.clean, CountyTask.clean),
+    #: and campaigns, since a county's tasks and items may be filed under the city's
     county_reads_its_city = False
 
     def visible_to(self, user, *, with_city=True):

@@ -150,8 +150,8 @@ class ParcelQuerySet(ScopedQuerySet):
 class Parcel(ValidatedModel):
     """One ledger line (地块/宗地): approved land not yet supplied, or supplied land left idle."""
 
-    #: The unit fields that may name a unit of the county's city, not only the county's own (clean()).
-    units_of_its_city = frozenset({"responsible_unit"})
+    #: The fields that may name a row of the county's city, not only the county's own (clean()).
+    fields_of_its_city = frozenset({"responsible_unit"})
 
     county = models.ForeignKey(
         Region,

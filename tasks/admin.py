@@ -1,15 +1,11 @@
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.text import capfirst
 
 from landtrack.admin_base import COUNTY_FILTERS, REGION_FILTERS, LandTrackAdmin, ScopedInlineMixin
 from landtrack.dates import cn_month_day
 from landtrack.numbers import format_area
-from leadership.models import Region
-from leadership.scope import COUNTY_ROLES
 
 from . import services
 from .choices import RectificationStatus
@@ -38,17 +34,6 @@ class CampaignAdmin(LandTrackAdmin):
         "goals",
         "leadership_group",
     )
-
-    def get_deleted_objects(self, objs, request):
-        """What a deletion would take, with the items and tasks filed under the campaigns listed as what
-        keeps them (Campaign.delete refuses it): for a single deletion and the "delete selected" action."""
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        filed = [
-            f"{capfirst(row._meta.verbose_name)}: {row}"
-            for campaign in objs
-            for row in campaign.filed_under()
-        ]
-        return deleted, counts, perms_needed, [*protected, *filed]
 
 
 class MilestoneInline(ScopedInlineMixin, admin.TabularInline):
@@ -182,16 +167,6 @@ class RectificationItemAdmin(LandTrackAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("responsible_units")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        user = request.user
-        if db_field.name == "campaign" and field is not None and user.role in COUNTY_ROLES and user.region_id:
-            # An item may be filed under its city's plan too (campaign_of_county_or_city): offered, so that
-            # the office's form shows it chosen and saving the item keeps it.
-            city = Region.objects.filter(pk=user.region_id).values("parent_id")
-            field.queryset = Campaign.objects.filter(Q(region_id=user.region_id) | Q(region_id__in=city))
-        return field
 
     @admin.display(description="逾期", boolean=False)
     def overdue_display(self, item):

@@ -3,9 +3,7 @@ from django.core.exceptions import ValidationError
 
 from landtrack.admin_base import VersionedForm
 
-from .choices import RectificationStatus
 from .models import (
-    ENTERED_CLOSED,
     CountyTask,
     RectificationItem,
     closed_units_message,
@@ -37,8 +35,6 @@ class RectificationItemForm(VersionedForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk is None and cleaned.get("status") == RectificationStatus.CLOSED:
-            self.add_error("status", ENTERED_CLOSED)
         county, units = cleaned.get("county"), cleaned.get("responsible_units")
         if county is not None and units is not None:
             # The service's rule, asked here so that the refusal shows next to the field.

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import F, ProtectedError, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -50,6 +50,8 @@ def year_validators():
 
 class CampaignQuerySet(ScopedQuerySet):
     county_lookup = "region"
+    # A county's tasks and items may be filed under its city's campaign (campaign_of_county_or_city).
+    county_reads_its_city = True
 
 
 class Campaign(ValidatedModel):
@@ -130,19 +132,6 @@ class Campaign(ValidatedModel):
                 f"不能改属{self.region.name}。"
             )
 
-    def delete(self, *args, **kwargs):
-        """A campaign that items or tasks are filed under stays: deleting it would take it off them (a closed
-        item's among them), a change their history never records."""
-        filed = self.filed_under()
-        if filed:
-            names = "、".join(f"“{row}”" for row in filed[:5]) + ("等" if len(filed) > 5 else "")
-            raise ProtectedError(f"专项行动“{self}”下仍有{names}，不能删除。", set(filed))
-        return super().delete(*args, **kwargs)
-
-    def filed_under(self):
-        """The rectification items and county tasks filed under this campaign."""
-        return [*self.rectification_items.all(), *self.tasks.all()]
-
 
 class CampaignPhase(ValidatedModel):
     """A phase of a campaign (安排部署、清理处置、总结提高) with its dates."""
@@ -199,8 +188,8 @@ def campaign_of_county_or_city(record, errors):
 class CountyTask(ValidatedModel):
     """The area a county must dispose of in a year (年度消化任务), assigned by the city, with milestones."""
 
-    #: The unit fields that may name a unit of the county's city, not only the county's own (clean()).
-    units_of_its_city = frozenset({"lead_unit"})
+    #: The fields that may name a row of the county's city, not only the county's own (clean()).
+    fields_of_its_city = frozenset({"lead_unit", "campaign"})
 
     county = models.ForeignKey(
         Region,
@@ -229,9 +218,11 @@ class CountyTask(ValidatedModel):
         related_name="led_tasks",
         verbose_name="牵头单位",
     )
+    # PROTECT: a campaign deleted from under its tasks and items would change them (closed items too) with
+    # no history of it; the admin lists them as what keeps the campaign.
     campaign = models.ForeignKey(
         Campaign,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="tasks",
@@ -499,9 +490,8 @@ class Milestone(ValidatedModel):
 #: The refusal of any change to a closed (销号) item: the record stands as it was signed off.
 FINAL_MESSAGE = "已销号的事项不再变更。"
 CLOSED_NOT_DELETED = "已销号的事项不能删除。"
-#: The refusal, in the admin and the API, of a new item entered closed: 销号 signs off an item done (已完成 →
-#: 已销号) and is final, so a mistake in an item entered closed could never be corrected, nor the item
-#: deleted. The service itself still takes one (the record of an item closed before it was entered here).
+#: The refusal of a new item entered closed: 销号 signs off an item done (已完成 → 已销号) and is final, so a
+#: mistake in an item entered closed could never be corrected, nor the item deleted.
 ENTERED_CLOSED = "新增的整改事项不能直接销号：请先按“已完成”录入，核实后再销号。"
 
 
@@ -553,6 +543,9 @@ class RectificationItemQuerySet(ScopedQuerySet):
 class RectificationItem(ValidatedModel):
     """A rectification item (整改事项) from an inspection or reform plan, to be done by its deadline and closed."""
 
+    #: The fields that may name a row of the county's city (campaign_of_county_or_city); its units are its own.
+    fields_of_its_city = frozenset({"campaign"})
+
     county = models.ForeignKey(
         Region,
         on_delete=models.PROTECT,
@@ -562,7 +555,7 @@ class RectificationItem(ValidatedModel):
     )
     campaign = models.ForeignKey(
         Campaign,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # as CountyTask.campaign
         null=True,
         blank=True,
         related_name="rectification_items",
@@ -675,6 +668,8 @@ class RectificationItem(ValidatedModel):
         campaign_of_county_or_city(self, errors)
         if self.pk:
             self._clean_against_stored(errors)
+        elif self.status == RectificationStatus.CLOSED:
+            errors.setdefault("status", ENTERED_CLOSED)
         if errors:
             raise ValidationError(errors)
 

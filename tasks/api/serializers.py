@@ -5,8 +5,7 @@ from landtrack.api.fields import AreaField, DateField, ModelSerializer, RateFiel
 from leadership.choices import RegionLevel
 from leadership.models import Region, Unit
 
-from ..choices import RectificationStatus
-from ..models import ENTERED_CLOSED, CountyTask, RectificationItem
+from ..models import CountyTask, RectificationItem
 
 
 class MilestoneSerializer(serializers.Serializer):
@@ -84,11 +83,6 @@ class RectificationItemSerializer(ModelSerializer):
             visible = Unit.objects.visible_to(request.user)
             self.fields["lead_unit"].queryset = visible
             self.fields["responsible_units"].child_relation.queryset = visible
-
-    def validate_status(self, status):
-        if self.instance is None and status == RectificationStatus.CLOSED:
-            raise serializers.ValidationError(ENTERED_CLOSED)
-        return status
 
     def get_overdue(self, item) -> bool:
         return item.is_overdue(self.context.get("as_of") or timezone.localdate())

@@ -107,7 +107,10 @@ def test_replacing_milestones_keeps_history_of_each(anze, superuser):
 
 
 def test_a_closed_rectification_item_needs_evidence(xiangning):
-    item = RectificationItem(county=xiangning, title="整改", status="closed", completed_date=D(2022, 9, 30))
+    item = services.rectification_save(
+        item=RectificationItem(county=xiangning, title="整改", status="done", completed_date=D(2022, 9, 30))
+    )
+    item.status = "closed"
     with refused("evidence", "佐证材料"):
         services.rectification_save(item=item)
 

@@ -98,6 +98,8 @@ def test_a_campaign_that_items_or_tasks_are_filed_under_is_not_deleted_from_unde
     client.post(changelist, {"action": "delete_selected", "_selected_action": [plan.pk], "post": "yes"})
     with pytest.raises(ProtectedError):
         Campaign.objects.get(pk=plan.pk).delete()
+    with pytest.raises(ProtectedError):  # a bulk deletion too (on_delete=PROTECT)
+        Campaign.objects.filter(pk=plan.pk).delete()
     assert database_snapshot() == before
     # A campaign nothing is filed under is still deleted.
     spare = Campaign.objects.create(region=Region.objects.get(code="141029"), year=2023, name="录错的方案")
@@ -163,6 +165,17 @@ def test_a_new_item_is_not_entered_already_closed(login):
     assert list(response.json()) == ["status"]
     assert "已完成" in response.json()["status"][0]
     assert database_snapshot() == before
+    # The rule is the model's: the service (the shell, any importer) refuses it too.
+    with refused("status", "已完成"):
+        services.rectification_save(
+            item=RectificationItem(
+                county=Region.objects.get(code="141029"),
+                title="新整改事项",
+                status="closed",
+                completed_date=datetime.date(2022, 9, 30),
+                evidence="验收意见",
+            )
+        )
     # Entered done, it is then closed as any other.
     created = office.post(
         URL,
