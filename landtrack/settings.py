@@ -38,6 +38,12 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-landtrack-local-development-only"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+if not ALLOWED_HOSTS and not DEBUG:
+    # Django would start and answer every request 400 (DisallowedHost): refuse at once instead.
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off (comma-separated host names, "
+        "e.g. landtrack.example.cn)."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [

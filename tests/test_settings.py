@@ -27,6 +27,17 @@ def test_debug_off_without_a_secret_key_refuses_to_start():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+def test_debug_off_without_allowed_hosts_refuses_to_start():
+    # Django itself would start, then answer every request 400.
+    result = run_manage(
+        "check",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
+    )
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS must be set" in result.stderr
+
+
 def test_check_deploy_is_clean_with_production_settings():
     result = run_manage(
         "check",
