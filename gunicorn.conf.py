@@ -8,8 +8,13 @@ import os
 
 # Behind a TLS-terminating proxy (nginx) on the same host: listen on loopback only.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Synchronous workers: LandTrack's requests are short and database-bound.
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Synchronous workers: LandTrack's requests are short and database-bound. Each keeps a database
+# connection open (DJANGO_CONN_MAX_AGE): by default no more than 16, well within PostgreSQL's default
+# max_connections of 100 on a host of many cores, with room for backups, migrations and a second server.
+MAX_DEFAULT_WORKERS = 16
+workers = int(
+    os.environ.get("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, MAX_DEFAULT_WORKERS))
+)
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 # Excel imports of 10,000 rows take a few seconds; nothing should take a minute.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))

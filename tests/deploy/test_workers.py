@@ -32,6 +32,29 @@ def test_gunicorn_prepares_each_worker_before_forking_it():
         gc.set_threshold(*before)
 
 
+def _gunicorn_settings(monkeypatch, cpus, **env):
+    import multiprocessing
+    from pathlib import Path
+
+    monkeypatch.setattr(multiprocessing, "cpu_count", lambda: cpus)
+    monkeypatch.delenv("GUNICORN_WORKERS", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    source = (Path(__file__).resolve().parents[2] / "gunicorn.conf.py").read_text()
+    namespace = {}
+    exec(compile(source, "gunicorn.conf.py", "exec"), namespace)  # noqa: S102 — the project's own config
+    return namespace
+
+
+def test_gunicorn_workers_two_per_cpu_and_one_at_most_sixteen_unless_told(monkeypatch):
+    # Each worker holds a PostgreSQL connection: 129 workers on 64 cores would exceed the server's 100.
+    assert _gunicorn_settings(monkeypatch, 2)["workers"] == 5
+    assert _gunicorn_settings(monkeypatch, 7)["workers"] == 15
+    assert _gunicorn_settings(monkeypatch, 8)["workers"] == 16
+    assert _gunicorn_settings(monkeypatch, 64)["workers"] == 16
+    assert _gunicorn_settings(monkeypatch, 64, GUNICORN_WORKERS="40")["workers"] == 40
+
+
 def _this_years_tasks():
     from decimal import Decimal
 
