@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from django.db.models import F
 from django.urls import reverse
 
-from landtrack.dates import cn_month_day, full_years_passed_from, latest_start
+from landtrack.dates import cn_date, cn_month_day, full_years_passed_from, latest_start
 from landtrack.numbers import format_area, rate_2
 from leadership.scope import visible_region_ids
 from parcels.models import Parcel
@@ -223,7 +223,7 @@ def _rectification_reminders(user, as_of, until):
     for item in pending:
         state = "已逾期" if item.deadline < as_of else "即将到期"
         # Done after the date: as of the date it was still to do, in a status no longer recorded.
-        status = f"{item.completed_date:%Y-%m-%d} 完成" if item.completed_date else item.get_status_display()
+        status = f"{cn_date(item.completed_date)}完成" if item.completed_date else item.get_status_display()
         items.append(
             _reminder(
                 ReminderKind.RECTIFICATION,
@@ -295,7 +295,7 @@ def _parcel_reminders(user, as_of, until, limit=None):
                 as_of,
                 county_code,
                 county_name,
-                f"地块 {code} 计划 {planned_date:%Y-%m-%d} 完成处置，尚余 {format_area(area - disposed)} 亩",
+                f"地块 {code} 计划{cn_date(planned_date)}完成处置，尚余 {format_area(area - disposed)} 亩",
                 url_of(pk),
             )
         )
@@ -311,7 +311,7 @@ def _parcel_reminders(user, as_of, until, limit=None):
                 as_of,
                 county_code,
                 county_name,
-                f"地块 {code} 批准文件（{approval_number}）满两年未实施，{lapse_from:%Y-%m-%d} 起失效",
+                f"地块 {code} 批准文件（{approval_number}）满两年未实施，{cn_date(lapse_from)}起失效",
                 url_of(pk),
             )
         )

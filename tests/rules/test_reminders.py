@@ -46,7 +46,7 @@ def test_the_anze_office_is_reminded_of_its_missed_and_coming_milestones(demo):
             "due": "2023-06-30",
             "days_left": 10,
             "county": "141026",
-            "title": "地块 AZ-PW-002 计划 2023-06-30 完成处置，尚余 18.80 亩",
+            "title": "地块 AZ-PW-002 计划2023年6月30日完成处置，尚余 18.80 亩",
             "url": items[2]["url"],
         },
     ]
@@ -119,6 +119,8 @@ def test_send_reminders_mails_each_office_and_the_city(demo, capsys):
         role=Role.COUNTY_OFFICE,
         region=Region.objects.get(code="141029"),
         email="office@xiangning.example",
+        last_name="王",
+        first_name="建国",
     )
     UserFactory(
         username="az_office",
@@ -149,6 +151,12 @@ def test_send_reminders_mails_each_office_and_the_city(demo, capsys):
     office = next(message for message in mail.outbox if message.to == ["office@xiangning.example"])
     assert "已逾期" in office.body and "整改事项“明确责任主体，压实工作责任”" in office.body
     assert "乡宁县" in office.subject
+    # Addressed by the person's name as Chinese writes it, else by the login name; dates as the notices
+    # write them.
+    assert office.body.startswith("王建国，您好：\n")
+    assert "  2022年8月31日（逾期 20 天）地块 XN2022-003 计划2022年8月31日完成处置" in office.body
+    city = next(message for message in mail.outbox if message.to == ["city@linfen.example"])
+    assert city.body.startswith("city，您好：\n")
     out = capsys.readouterr().out
     assert "已发送 2 封" in out and "未填写邮箱，未发送：silent_city" in out
 

@@ -73,10 +73,10 @@ def test_the_reminders_are_of_what_was_still_to_do_on_the_date(done_late, office
 
     # 20 April: due in 11 days; 15 May: 14 days overdue, done on 1 June; from 1 June: nothing.
     assert shown(D(2023, 4, 20)) == [
-        (D(2023, 5, 1), 11, "整改事项“清理批而未供土地”即将到期（2023-06-01 完成）")
+        (D(2023, 5, 1), 11, "整改事项“清理批而未供土地”即将到期（2023年6月1日完成）")
     ]
     assert shown(D(2023, 5, 15)) == [
-        (D(2023, 5, 1), -14, "整改事项“清理批而未供土地”已逾期（2023-06-01 完成）")
+        (D(2023, 5, 1), -14, "整改事项“清理批而未供土地”已逾期（2023年6月1日完成）")
     ]
     assert shown(D(2023, 6, 1)) == []
     assert shown(timezone.localdate()) == []

@@ -137,7 +137,7 @@ def test_an_item_due_today_reads_due_today_in_the_mail(regions):
     rectification(regions, "整改一", D(2023, 6, 10))
     call_command("send_reminders", as_of="2023-06-10")
     (message,) = mail.outbox
-    assert "  2023-06-10（今天到期）整改事项“整改一”即将到期（未开始）" in message.body
+    assert "  2023年6月10日（今天到期）整改事项“整改一”即将到期（未开始）" in message.body
     assert "0 天" not in message.body
 
 
@@ -152,13 +152,13 @@ def test_the_citys_mail_names_the_county_of_each_parcel_and_rectification_item(d
     city = next(message for message in mail.outbox if message.to == ["city@linfen.example"])
     county = next(message for message in mail.outbox if message.to == ["office@xiangning.example"])
     assert (
-        "  2022-08-31（逾期 20 天）乡宁县：地块 XN2022-003 计划 2022-08-31 完成处置，尚余 1.25 亩"
+        "  2022年8月31日（逾期 20 天）乡宁县：地块 XN2022-003 计划2022年8月31日完成处置，尚余 1.25 亩"
         in city.body
     )
     assert "（逾期 5 天）乡宁县：整改事项“明确责任主体，压实工作责任”已逾期（未开始）" in city.body
     assert "（还有 10 天）乡宁县：整改事项“制定工作计划" in city.body
     # The county's own office reads its own county only: its lines stay as they were.
-    assert "  2022-08-31（逾期 20 天）地块 XN2022-003 计划 2022-08-31 完成处置，尚余 1.25 亩" in county.body
+    assert "  2022年8月31日（逾期 20 天）地块 XN2022-003 计划2022年8月31日完成处置，尚余 1.25 亩" in county.body
 
 
 LINK = re.compile(r"  (\S+)$")
@@ -296,5 +296,5 @@ def test_pinned_a_dry_run_sends_nothing_and_previews_each_mail(regions, capsys):
     out = capsys.readouterr().out
     assert "收件人：office@xiangning.example" in out
     assert "主题：LandTrack 提醒：乡宁县 1 项逾期、0 项即将到期" in out
-    assert "  2023-06-01（逾期 9 天）整改事项“整改一”已逾期（未开始）" in out
-    assert "预览 1 封提醒邮件（2023-06-10）。" in out
+    assert "  2023年6月1日（逾期 9 天）整改事项“整改一”已逾期（未开始）" in out
+    assert "预览 1 封提醒邮件（2023年6月10日）。" in out

@@ -29,14 +29,19 @@ def _line(item, site_url):
         when = "今天到期"
     else:
         when = f"还有 {item.days_left} 天"
-    return f"  {item.due:%Y-%m-%d}（{when}）{item.title}  {site_url}{item.url}"
+    return f"  {cn_date(item.due)}（{when}）{item.title}  {site_url}{item.url}"
+
+
+def addressed_as(user):
+    """The person's name as Chinese writes it (family name first, no space), else the login name."""
+    return f"{user.last_name.strip()}{user.first_name.strip()}" or user.get_username()
 
 
 def digest(user, reminders, as_of, site_url=""):
     overdue = [item for item in reminders if item.overdue]
     upcoming = [item for item in reminders if not item.overdue]
     lines = [
-        f"{user.get_username()}，您好：",
+        f"{addressed_as(user)}，您好：",
         "",
         f"截至 {cn_date(as_of)}，{user.region.name}有以下事项需要关注。",
         "",
@@ -125,7 +130,7 @@ class Command(BaseCommand):
             except OSError as error:
                 raise CommandError(f"无法连接邮件服务器，提醒邮件未发送：{error}") from error
         self.stdout.write(
-            f"{'预览' if dry_run else '已发送'} {len(messages) - len(failed)} 封提醒邮件（{as_of:%Y-%m-%d}）。"
+            f"{'预览' if dry_run else '已发送'} {len(messages) - len(failed)} 封提醒邮件（{cn_date(as_of)}）。"
         )
         if without_address:
             self.stdout.write(f"以下账号未填写邮箱，未发送：{'、'.join(without_address)}。")
