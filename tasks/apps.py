@@ -10,6 +10,7 @@ class TasksConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from . import signals  # noqa: F401
         from .triggers import install_after_migrate
 
         # SQLite drops a table's triggers when Django rebuilds the table to alter it: put them back.

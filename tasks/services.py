@@ -105,7 +105,17 @@ def rectification_save(*, item, user=None, responsible_units=None, expected_vers
     if message:
         raise ValidationError({"responsible_units": message})
     attribute_to(item, user)
+    if responsible_units is not None and item.pk:
+        # The links first, unrecorded, so that the save records the change once, with its units: set after
+        # it, they would add a record of the units taken off and another of those put on, the first naming
+        # a state the item was never in.
+        item.skip_history_when_saving = True
+        try:
+            item.responsible_units.set(responsible_units)
+        finally:
+            del item.skip_history_when_saving
+        responsible_units = None
     item.save()
-    if responsible_units is not None:
+    if responsible_units is not None:  # a new item: its links need its id
         item.responsible_units.set(responsible_units)
     return item
