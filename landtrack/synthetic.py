@@ -22,6 +22,7 @@ from django.utils import timezone
 from leadership.choices import RegionLevel, UnitKind
 from leadership.models import Region, Unit
 from parcels.choices import (
+    ARTICLE_12_METHODS,
     METHODS_BY_KIND,
     ExpropriationStatus,
     GovernmentCause,
@@ -32,7 +33,6 @@ from parcels.choices import (
 )
 from parcels.models import Disposal, Parcel
 from parcels.rollup import rollup_rebuild
-from parcels.rules import ARTICLE_12_METHODS
 from tasks.choices import TaskCategory
 from tasks.models import CountyTask, Milestone
 

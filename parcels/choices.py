@@ -101,6 +101,16 @@ METHODS_BY_KIND = {
     ),
 }
 
+# 《闲置土地处置办法》第十二条: how idleness caused by the government is disposed of.
+ARTICLE_12_METHODS = (
+    DisposalMethod.DEADLINE_EXTENDED,
+    DisposalMethod.USE_ADJUSTED,
+    DisposalMethod.TEMPORARY_USE,
+    DisposalMethod.PAID_RECOVERY,
+    DisposalMethod.LAND_SWAP,
+    DisposalMethod.OTHER,
+)
+
 
 class DecisionKind(models.TextChoices):
     """The decision that closes the 令53 procedure (art. 12–14)."""

@@ -52,7 +52,7 @@ from .choices import (
     SupplyMethod,
     UnsuppliedReason,
 )
-from .models import Disposal, Parcel
+from .models import Disposal, Parcel, disposals_outside_article_12
 
 __all__ = [
     "XLSX_CONTENT_TYPE",
@@ -900,7 +900,7 @@ class _County:
             for row in Disposal.objects.filter(parcel__county=county)
             .order_by()
             .values("parcel_id")
-            .annotate(disposed=Sum("area_mu"), first=Min("date"))
+            .annotate(disposed=Sum("area_mu"), first=Min("date"), outside_article_12=disposals_outside_article_12())
         }
         for parcel in self.parcels:
             parcel.county = county

@@ -28,6 +28,7 @@ from leadership.models import Region, Unit
 from leadership.scope import ScopedQuerySet
 
 from .choices import (
+    ARTICLE_12_METHODS,
     METHODS_BY_KIND,
     DecisionKind,
     DisposalMethod,
@@ -131,6 +132,12 @@ def methods_fit_kind(field):
             for kind, methods in METHODS_BY_KIND.items()
         ),
     )
+
+
+def disposals_outside_article_12(path=""):
+    """The count of disposals (reached by ``path`` from the model asked) whose method art. 12 does not offer
+    government-caused idleness: Parcel.clean refuses that cause to a parcel that has any."""
+    return models.Count(f"{path}pk", filter=~Q(**{f"{path}method__in": ARTICLE_12_METHODS}))
 
 
 class ParcelQuerySet(ScopedQuerySet):
@@ -467,13 +474,26 @@ class Parcel(ValidatedModel):
         rows = (
             Parcel.objects.filter(pk=self.pk)
             .order_by()
-            .annotate(disposed=Sum("disposals__area_mu"), first=models.Min("disposals__date"))
-            .values("county_id", "kind", "disposed", "first")
+            .annotate(
+                disposed=Sum("disposals__area_mu"),
+                first=models.Min("disposals__date"),
+                outside_article_12=disposals_outside_article_12("disposals__"),
+            )
+            .values("county_id", "kind", "disposed", "first", "outside_article_12")
         )
         stored = next(iter(rows), None)
         if stored is not None:
             stored["disposed"] = exact_area(stored["disposed"])
         return stored
+
+    def _disposal_methods_outside_article_12(self):
+        """The stored disposals' methods that art. 12 does not offer government-caused idleness, in order."""
+        methods = set(
+            Disposal.objects.filter(parcel_id=self.pk)
+            .exclude(method__in=ARTICLE_12_METHODS)
+            .values_list("method", flat=True)
+        )
+        return [method for method in DisposalMethod.values if method in methods]
 
     def _clean_against_disposals(self, add):
         stored = self._stored_disposals()
@@ -485,6 +505,18 @@ class Parcel(ValidatedModel):
             add("county", "地块已有处置记录，不能更改所属县（市、区）。")
         if self.area_mu is not None and self.area_mu < stored["disposed"]:
             add("area_mu", f"面积不能小于已处置面积 {stored['disposed']:.4f} 亩。")
+        if self.kind == ParcelKind.IDLE and self.idle_cause == IdleCause.GOVERNMENT and stored["outside_article_12"]:
+            # Government-caused idleness is disposed of by art. 12's methods only (Disposal.clean): a cause
+            # changed to it may not leave the parcel with disposals that the rule refuses. Which they are is
+            # read only to say so.
+            outside = self._disposal_methods_outside_article_12()
+            if outside:
+                labels = "、".join(f"“{DisposalMethod(method).label}”" for method in outside)
+                add(
+                    "idle_cause",
+                    f"地块已有{labels}的处置记录，而政府原因造成的闲置土地只能按《闲置土地处置办法》第十二条处置；"
+                    "如闲置原因确需改为政府原因，请先更正这些处置记录。",
+                )
         base = self.base_date
         if base and base > stored["first"]:
             field = "approval_date" if self.kind == ParcelKind.UNSUPPLIED else "supply_date"
@@ -596,10 +628,15 @@ class Disposal(ValidatedModel):
 
     def clean(self):
         errors = {}
-        if not self.parcel_id:
+        # The parcel as given: on the admin's page, the parcel as typed above the disposal's row, not yet
+        # saved when the page adds it (so without an id); that the rows are checked against it, as saving
+        # checks them again, keeps a refusal on its row rather than losing the whole page to it.
+        if self.parcel_id is None and not self._meta.get_field("parcel").is_cached(self):
             return
         parcel = self.parcel
-        kind_methods = METHODS_BY_KIND.get(parcel.kind, ())
+        if parcel is None or parcel.kind not in METHODS_BY_KIND:
+            return  # the parcel's own form reports its kind
+        kind_methods = METHODS_BY_KIND[parcel.kind]
         if self.method and self.method not in kind_methods:
             label = dict(DisposalMethod.choices).get(self.method, self.method)
             errors["method"] = f"“{label}”不是{parcel.get_kind_display()}的处置方式。"
@@ -618,13 +655,15 @@ class Disposal(ValidatedModel):
             stored_parcel = Disposal.objects.filter(pk=self.pk).values_list("parcel_id", flat=True).first()
             if stored_parcel is not None and stored_parcel != self.parcel_id:
                 errors["parcel"] = "处置记录不能移到其他地块。"
-        if self.area_mu is not None and self.area_mu > 0:
-            others = exact_area(
-                Disposal.objects.filter(parcel_id=self.parcel_id)
-                .exclude(pk=self.pk)
-                .aggregate(total=Sum("area_mu"))["total"]
-                or ZERO
-            )
+        if self.area_mu is not None and self.area_mu > 0 and parcel.area_mu is not None:
+            others = ZERO
+            if self.parcel_id is not None:  # a parcel still to be saved has no disposals stored
+                others = exact_area(
+                    Disposal.objects.filter(parcel_id=self.parcel_id)
+                    .exclude(pk=self.pk)
+                    .aggregate(total=Sum("area_mu"))["total"]
+                    or ZERO
+                )
             remaining = parcel.area_mu - others
             if self.area_mu > remaining:
                 errors["area_mu"] = f"处置面积 {self.area_mu:.4f} 亩超过地块剩余面积 {remaining:.4f} 亩。"

@@ -24,7 +24,14 @@ from landtrack.dates import full_years_end, full_years_passed_from, latest_start
 from landtrack.numbers import format_area
 from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, ZERO
 
-from .choices import DisposalMethod, ExpropriationStatus, IdleCause, ParcelFlag, ParcelKind
+from .choices import (
+    ARTICLE_12_METHODS,
+    DisposalMethod,
+    ExpropriationStatus,
+    IdleCause,
+    ParcelFlag,
+    ParcelKind,
+)
 from .models import Disposal, Parcel
 
 LAPSE_WARNING_DAYS = 90
@@ -343,17 +350,6 @@ def supply_record_flags(record, as_of):
             )
         ]
     return []
-
-
-# 《闲置土地处置办法》第十二条: how idleness caused by the government is disposed of.
-ARTICLE_12_METHODS = (
-    DisposalMethod.DEADLINE_EXTENDED,
-    DisposalMethod.USE_ADJUSTED,
-    DisposalMethod.TEMPORARY_USE,
-    DisposalMethod.PAID_RECOVERY,
-    DisposalMethod.LAND_SWAP,
-    DisposalMethod.OTHER,
-)
 
 
 def method_errors(parcel, method):
