@@ -91,6 +91,7 @@ class Breakdown:
     area_mu: Decimal = ZERO
     completed_area_mu: Decimal = ZERO
     id: int | None = None
+    order: int = 0  # a unit's place in its county's list of units (Unit.order)
 
 
 class CountyRef(NamedTuple):
@@ -583,6 +584,7 @@ def _add_breakdowns(results, as_of):
             "town__name",
             "responsible_unit_id",
             "responsible_unit__name",
+            "responsible_unit__order",
         )
         .annotate(parcels=Count("id"), area=Sum("area_mu"))
     )
@@ -623,6 +625,7 @@ def _add_breakdowns(results, as_of):
                     code=None,
                     name=row["responsible_unit__name"] or "未填责任单位",
                     id=row["responsible_unit_id"],
+                    order=row["responsible_unit__order"] or 0,
                 ),
             )
             key = (task.county_id, row["kind"], row["town_id"], row["responsible_unit_id"])
@@ -632,7 +635,10 @@ def _add_breakdowns(results, as_of):
                 entry.area_mu += exact_area(row["area"]) or ZERO
                 entry.completed_area_mu += done
         progress.towns = sorted(towns.values(), key=lambda entry: (entry.code is None, entry.code or ""))
-        progress.units = sorted(units.values(), key=lambda entry: (entry.id is None, entry.name))
+        # In the order of the county's units (as the 责任清单 lists them), those without one last.
+        progress.units = sorted(
+            units.values(), key=lambda entry: (entry.id is None, entry.order, entry.id or 0)
+        )
 
 
 def category_totals(results):

@@ -57,8 +57,9 @@ STATUS_FONTS = {
     ProgressStatus.ON_TRACK: Font(color="000000"),
 }
 MISSED_FONT = Font(color="B42318", bold=True)
-# What each kind of column holds and how Excel shows it.
-FORMATS = {"area": "0.00", "rate": "0.00", "int": "0", "date": "yyyy-mm-dd", "text": "@"}
+# What each kind of column holds and how Excel shows it: dates as the notices write them (2022年9月30日),
+# kept as dates so that they sort and filter.
+FORMATS = {"area": "0.00", "rate": "0.00", "int": "0", "date": 'yyyy"年"m"月"d"日"', "text": "@"}
 # The rows above the header: the title, then the date and units.
 HEADER_ROW = 3
 

@@ -107,6 +107,10 @@ def _query(request, tasks):
         # The year of the date if it has tasks, else the latest year before it, else the latest of all.
         earlier = [candidate for candidate in years if candidate <= as_of.year]
         year = earlier[0] if earlier else years[0]
+    if year is not None and year not in years:
+        # A year asked for that has no task in the user's scope is still the year the page shows: the list
+        # offers it, selected, rather than showing the first year and sending it with the next 查看.
+        years = sorted({*years, year}, reverse=True)
     if not form.is_bound:
         form = DashboardQuery(initial={"year": year, "as_of": as_of})
     return View(
@@ -226,6 +230,8 @@ def rectifications(request, county_code):
     )
     for item in items:
         item.overdue_now = item.is_overdue(view.as_of)
+        # Finished only after the date looked at: not done on it (as the reminders say of such an item).
+        item.done_later = bool(item.completed_date) and not item.done_by(view.as_of)
         item.admin_url = reverse("admin:tasks_rectificationitem_change", args=[item.pk])
     return render(
         request,

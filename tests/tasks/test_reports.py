@@ -257,7 +257,7 @@ def test_each_cell_is_styled_by_its_column_its_row_and_its_own_font(campaign, ci
         assert (number.number_format, number.alignment.horizontal) == ("0", "right")
         assert (county.number_format, county.alignment.horizontal, county.data_type) == ("@", "left", "s")
         assert (area.number_format, area.alignment.horizontal) == ("0.00", "right")
-        assert (due.number_format, due.alignment.horizontal) == ("yyyy-mm-dd", "center")
+        assert (due.number_format, due.alignment.horizontal) == ('yyyy"年"m"月"d"日"', "center")
         assert not area.font.b and area.fill.fill_type is None and area.border.left.style == "thin"
         assert status.font.b and status.font.color.rgb.endswith("B42318")  # 滞后, in its own font
     for row in (6, 7):
