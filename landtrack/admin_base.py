@@ -61,6 +61,14 @@ class VersionedForm(forms.ModelForm):
         return self.instance.history.order_by("-history_date").select_related("history_user").first()
 
 
+class MarkerField(forms.CharField):
+    """Which change a form was opened on: bookkeeping, never a change of the record itself (the form
+    comes back with it, while a bound form has no initial value to compare it with)."""
+
+    def has_changed(self, initial, data):
+        return False
+
+
 class ChangeMarkerForm(forms.ModelForm):
     """Refuses to save over a change recorded since the form was opened that no ``version`` covers.
 
@@ -70,7 +78,7 @@ class ChangeMarkerForm(forms.ModelForm):
     compared again when the form comes back.
     """
 
-    seen_change = forms.CharField(widget=forms.HiddenInput, required=False)
+    seen_change = MarkerField(widget=forms.HiddenInput, required=False)
     model_admin = None  # set by LandTrackAdmin.get_form
     marked_models = ()  # the inline models the marker watches, set by LandTrackAdmin.get_form
 

@@ -182,6 +182,31 @@ def test_admin_a_parcels_area_raised_and_a_disposal_of_the_new_area_are_saved_to
     assert (parcel.area_mu, parcel.disposed_area_mu) == (D("15.0000"), D("12.0000"))
 
 
+def test_admin_a_parcel_saved_untouched_or_with_only_a_note_changed_keeps_its_version_and_history(
+    admin_clerk, parcel
+):
+    # The change marker the form carries back is not a change of the parcel: saving the page as opened
+    # wrote a "changed" entry with no change and raised the version (an API client's If-Match then failed).
+    history = parcel.history.count()
+    assert (
+        admin_clerk.post(change_url(parcel), admin_form_data(admin_clerk.get(change_url(parcel)))).status_code
+        == 302
+    )
+    parcel.refresh_from_db()
+    assert (parcel.version, parcel.history.count()) == (1, history)
+    data = admin_form_data(
+        admin_clerk.get(change_url(parcel)),
+        **{"notes-0-date": "2022-03-01", "notes-0-text": "已约谈用地单位"},
+    )
+    assert admin_clerk.post(change_url(parcel), data).status_code == 302
+    parcel.refresh_from_db()
+    assert (parcel.version, parcel.history.count(), parcel.notes.count()) == (1, history, 1)
+    data = admin_form_data(admin_clerk.get(change_url(parcel)), name="改名后的地块")
+    assert admin_clerk.post(change_url(parcel), data).status_code == 302
+    parcel.refresh_from_db()
+    assert (parcel.version, parcel.history.count(), parcel.name) == (2, history + 1, "改名后的地块")
+
+
 def test_admin_an_approval_date_moved_past_a_disposal_typed_with_it_is_shown_on_the_row(admin_clerk, parcel):
     # The approval date moved to 2022-06-01 and a disposal of 2022-01-05 added, in one save: refused on
     # the row, with everything typed still on the page.
