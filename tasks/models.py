@@ -269,6 +269,10 @@ class CountyTask(ValidatedModel):
     # the admin's task form). Without it, as in the shell, a new task gets the notice's default
     # milestones on save, and a changed period is checked against the stored milestones.
     milestones_checked_as_set = False
+    # Set by writers of many tasks at once (tasks.services.task_bulk_assign): the categories of the
+    # county's other tasks of the year, read for every county in one query, which clean() then judges
+    # instead of reading them again for each task.
+    categories_held = None
 
     def __str__(self):
         return self.name or f"{self.county}{self.year}年度{self.get_category_display()}任务"
@@ -314,12 +318,20 @@ class CountyTask(ValidatedModel):
         campaign_of_county_or_city(self, errors)
         if self.county_id and self.year and self.category:
             # A 批而未用 task already counts both kinds; another task of either kind would count twice.
-            others = CountyTask.objects.filter(county_id=self.county_id, year=self.year).exclude(pk=self.pk)
-            if self.category == TaskCategory.BOTH:
-                clash = others
-            else:
-                clash = others.filter(category__in=[self.category, TaskCategory.BOTH])
-            existing = clash.values_list("category", flat=True).first()
+            held = self.categories_held
+            if held is None:
+                held = (
+                    CountyTask.objects.filter(county_id=self.county_id, year=self.year)
+                    .exclude(pk=self.pk)
+                    .order_by()
+                    .values_list("category", flat=True)
+                )
+            clash = sorted(
+                category
+                for category in held
+                if self.category == TaskCategory.BOTH or category in (self.category, TaskCategory.BOTH)
+            )
+            existing = clash[0] if clash else None
             if existing == self.category:
                 errors["category"] = f"该县{self.year}年度已有“{self.get_category_display()}”任务。"
             elif existing:

@@ -124,6 +124,7 @@ CUSTOM = [
     ("parcels_parcel_ledger_export", {}),
     ("parcels_parcel_ledger_template", {}),
     ("parcels_parcel_boundary_upload", {}),
+    ("tasks_countytask_assign", {}),
 ]
 
 
