@@ -2,7 +2,7 @@ import re
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -27,7 +27,15 @@ from .forms import (
     RectificationItemForm,
     TaskAssignForm,
 )
-from .models import CLOSED_NOT_DELETED, Campaign, CampaignPhase, CountyTask, Milestone, RectificationItem
+from .models import (
+    CLOSED_NOT_DELETED,
+    Campaign,
+    CampaignPhase,
+    CountyTask,
+    Milestone,
+    RectificationItem,
+    year_validators,
+)
 
 
 class CampaignPhaseInline(ScopedInlineMixin, admin.TabularInline):
@@ -194,7 +202,9 @@ class CountyTaskAdmin(LandTrackAdmin):
             {
                 int(match.group(1))
                 for key, value in request.POST.items()
-                if (match := AREA_FIELD.fullmatch(key)) and value.strip() and int(match.group(1)) not in offered
+                if (match := AREA_FIELD.fullmatch(key))
+                and value.strip()
+                and int(match.group(1)) not in offered
             }
         )
         if forged:
@@ -244,10 +254,14 @@ AREA_FIELD = re.compile(r"area_(\d{1,18})")
 
 
 def _year_asked(value):
-    """The year named in the query string, or this year."""
-    if value and value.isdigit() and 2000 <= int(value) <= 2100:
-        return int(value)
-    return timezone.localdate().year
+    """The year named in the query string if a task may have it (the model's year_validators), or this year."""
+    try:
+        year = int(value)
+        for validator in year_validators():
+            validator(year)
+    except (TypeError, ValueError, ValidationError):
+        return timezone.localdate().year
+    return year
 
 
 def delete_selected_unless_closed(modeladmin, request, queryset):

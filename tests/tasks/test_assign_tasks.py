@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from leadership.choices import RegionLevel, Role
@@ -117,6 +118,16 @@ def test_the_page_lists_the_city_bureaus_17_counties_and_the_notices_milestones_
     assert (
         "<script>" not in page.replace("<script src", "") and " style=" not in page and "<style" not in page
     )
+
+
+@pytest.mark.parametrize("asked", ["1999", "2101", "2024x", ""])
+def test_a_year_no_task_may_have_is_not_offered_and_this_year_is(city, asked):
+    # The years a task may have are the model's (2000–2100, year_validators); anything else asked for in
+    # the address fills the page with this year's milestones.
+    this_year = timezone.localdate().year
+    response = city.get(ASSIGN, {"year": asked})
+    assert response.context["year"] == this_year
+    assert f'name="milestones-0-due" value="{this_year}/05/31"' in text_of(response)
 
 
 # -- assigning ------------------------------------------------------------------------------------------
