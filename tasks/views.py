@@ -236,7 +236,16 @@ def rectifications(request, county_code):
     return render(
         request,
         "dashboard/rectifications.html",
-        {"view": view, "county": region, "items": items, "overdue": sum(item.overdue_now for item in items)},
+        {
+            "view": view,
+            "county": region,
+            "items": items,
+            "overdue": sum(item.overdue_now for item in items),
+            # Items are the county's whatever the year (an item of last year's inspection may be open still);
+            # the year is only carried back to the pages it came from.
+            "dated_only": True,
+            "carry_year": True,
+        },
     )
 
 

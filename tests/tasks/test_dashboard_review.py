@@ -94,6 +94,16 @@ def test_the_county_page_links_its_rectifications_at_the_year_it_shows(city):
     assert 'href="/dashboard/141029/?year=2023&amp;as_of=2023-03-01"' in default  # what the link used to give
 
 
+def test_the_rectifications_page_asks_only_the_date_and_carries_the_year_back(city):
+    # Its items are the county's whatever the year: a year list there changed nothing when chosen.
+    html = city.get("/dashboard/141029/rectifications/", {"year": 2022, "as_of": "2023-03-01"}).content.decode()
+    start = html.index('<form class="query"')
+    form = html[start : html.index("</form>", start)]
+    assert '<select name="year"' not in form
+    assert '<input type="hidden" name="year" value="2022">' in form
+    assert 'name="as_of" id="id_as_of" value="2023-03-01"' in form
+
+
 def test_the_reminders_page_links_back_at_the_same_date(city):
     html = city.get("/dashboard/reminders/", {"as_of": "2022-10-01"}).content.decode()
     assert 'href="/dashboard/?as_of=2022-10-01"' in html
