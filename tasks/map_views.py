@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from landtrack.numbers import format_area
 from leadership.choices import RegionLevel
@@ -21,6 +22,8 @@ from parcels.boundaries import area_check
 from parcels.boundary_maps import MapItem, draw
 from parcels.choices import ParcelKind, ParcelStatus
 from parcels.models import Parcel
+
+from .views import DashboardQuery
 
 
 class MapQuery(forms.Form):
@@ -39,10 +42,23 @@ def _county(request, county_code):
     return region
 
 
+def _carried(request):
+    """The year and date of the dashboard page the map was opened from, to go back to it with (the map
+    itself is of today's ledger): the good ones only, as text."""
+    form = DashboardQuery({name: request.GET[name] for name in ("year", "as_of") if name in request.GET})
+    form.is_valid()
+    year, as_of = form.cleaned_data.get("year"), form.cleaned_data.get("as_of")
+    return {
+        **({"year": str(year)} if year else {}),
+        **({"as_of": f"{as_of:%Y-%m-%d}"} if as_of else {}),
+    }
+
+
 @login_required
 def county_map(request, county_code):
     """The county's parcels on one map, a legend by status, and each parcel's figures on a click."""
     region = _county(request, county_code)
+    carried = _carried(request)
     form = MapQuery(request.GET or None)
     # A bad value is reported on the form and left out (cleaned_data keeps only the good ones): the other
     # still filters the map.
@@ -98,6 +114,8 @@ def county_map(request, county_code):
         "dashboard/county_map.html",
         {
             "county": region,
+            "carried": carried,
+            "back_query": urlencode(carried),
             "form": form if form.is_bound else MapQuery(),
             "parcels": parcels,
             "mapped": [parcel for parcel in parcels if getattr(parcel, "boundary", None)],

@@ -96,12 +96,39 @@ def test_the_county_page_links_its_rectifications_at_the_year_it_shows(city):
 
 def test_the_rectifications_page_asks_only_the_date_and_carries_the_year_back(city):
     # Its items are the county's whatever the year: a year list there changed nothing when chosen.
-    html = city.get("/dashboard/141029/rectifications/", {"year": 2022, "as_of": "2023-03-01"}).content.decode()
+    html = city.get(
+        "/dashboard/141029/rectifications/", {"year": 2022, "as_of": "2023-03-01"}
+    ).content.decode()
     start = html.index('<form class="query"')
     form = html[start : html.index("</form>", start)]
     assert '<select name="year"' not in form
     assert '<input type="hidden" name="year" value="2022">' in form
     assert 'name="as_of" id="id_as_of" value="2023-03-01"' in form
+
+
+def test_the_map_goes_back_to_the_year_and_date_it_was_opened_at(city):
+    page = city.get("/dashboard/141029/", {"year": 2022, "as_of": "2022-09-05"}).content.decode()
+    assert 'href="/dashboard/141029/map/?year=2022&amp;as_of=2022-09-05"' in page
+    # The map is of today's ledger; its way back and its filter keep the page it came from.
+    html = city.get("/dashboard/141029/map/", {"year": 2022, "as_of": "2022-09-05"}).content.decode()
+    assert 'href="/dashboard/?year=2022&amp;as_of=2022-09-05">进度总览</a>' in html
+    assert 'href="/dashboard/141029/?year=2022&amp;as_of=2022-09-05">乡宁县</a>' in html
+    start = html.index('<form class="query map-query"')
+    form = html[start : html.index("</form>", start)]
+    assert '<input type="hidden" name="year" value="2022">' in form
+    assert '<input type="hidden" name="as_of" value="2022-09-05">' in form
+    # Filtered from there, still.
+    html = city.get(
+        "/dashboard/141029/map/", {"kind": "unsupplied", "year": 2022, "as_of": "2022-09-05"}
+    ).content.decode()
+    assert 'href="/dashboard/141029/?year=2022&amp;as_of=2022-09-05">乡宁县</a>' in html
+    # A bad value is not carried (the county page would report it); the good one is.
+    html = city.get("/dashboard/141029/map/", {"year": "二〇二二", "as_of": "2022-09-05"}).content.decode()
+    assert 'href="/dashboard/141029/?as_of=2022-09-05">乡宁县</a>' in html
+    assert '"二〇二二"' not in html
+    # Opened with neither, the map goes back to the pages as they open.
+    html = city.get("/dashboard/141029/map/").content.decode()
+    assert 'href="/dashboard/141029/">乡宁县</a>' in html and 'type="hidden" name="year"' not in html
 
 
 def test_the_reminders_page_links_back_at_the_same_date(city):
