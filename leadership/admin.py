@@ -153,6 +153,11 @@ class PasswordChangeForm(AdminPasswordChangeForm):
         "禁用后，该用户当前的密码即作废。</li></ul>"
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # User.save revokes the token: an outside system signed in as this account stops until it signs in anew.
+        self.fields["password1"].help_text += "<p>保存后，该账号的 API 令牌随即作废，须以新密码重新取得。</p>"
+
 
 class AccountChangeForm(UserChangeForm):
     """Django's account form, which keeps an administrator from taking the administrator role off their own

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from rest_framework.authtoken.models import TokenProxy
+from rest_framework.authtoken.models import Token, TokenProxy
 from simple_history.models import HistoricalRecords
 
 from landtrack.validation import (
@@ -295,9 +295,21 @@ class User(AbstractUser):
 
     objects = UserManager()
 
+    _password_withdrawn = False  # set_unusable_password() since the last save()
+
     class Meta(AbstractUser.Meta):
         verbose_name = "用户"
         verbose_name_plural = "用户"
+
+    def save(self, *args, **kwargs):
+        # A password set anew or taken away revokes the account's API token, as it signs the account's other
+        # browser sessions out: whoever had the old password may have taken the token with it. Not the hasher's
+        # upgrade of an unchanged password at sign-in, which clears ``_password`` before it saves.
+        revoke = self.pk is not None and (self._password is not None or self._password_withdrawn)
+        super().save(*args, **kwargs)
+        self._password_withdrawn = False
+        if revoke:
+            Token.objects.filter(user=self).delete()
 
     def clean(self):
         super().clean()
@@ -314,6 +326,10 @@ class User(AbstractUser):
     @property
     def is_admin_role(self):
         return self.is_superuser or self.role == Role.ADMIN
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        self._password_withdrawn = True
 
     def apply_role(self):
         """Django's flags as the account's role has them: every role works in the admin (``is_staff``), and

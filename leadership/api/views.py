@@ -1,10 +1,9 @@
 import django_filters
 from axes.handlers.proxy import AxesProxyHandler
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from landtrack.lockout import lockout_response
 
 from ..choices import RegionLevel, UnitKind
 from ..models import GroupMember, LeadershipGroup, Region, Unit
+from ..services import token_issue, token_revoke
 from .serializers import (
     LeadershipGroupSerializer,
     RegionSerializer,
@@ -132,7 +132,8 @@ class TokenView(APIView):
     @extend_schema(
         summary="取得 API 令牌",
         description="以用户名和密码换取令牌，此后以 `Authorization: Token <令牌>` 调用接口。"
-        "同一用户名在同一地址连续登录失败 5 次即被暂时锁定（429）。",
+        "同一用户名在同一地址连续登录失败 5 次即被暂时锁定（429）。账号停用即令牌失效；"
+        "账号的密码修改或禁用后原令牌作废，须以新密码重新取得。",
         request=TokenRequestSerializer,
         responses={
             200: TokenSerializer,
@@ -157,8 +158,10 @@ class TokenView(APIView):
             return lockout_response(http_request, credentials=credentials)
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": ["用户名或密码错误。"]})
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        # A sign-in as the admin's: the account's failures forgotten (AXES_RESET_ON_SUCCESS), its last sign-in
+        # and django-axes' record of sign-ins updated.
+        user_logged_in.send(sender=user.__class__, request=http_request, user=user)
+        return Response({"token": token_issue(user=user).key})
 
     @extend_schema(
         summary="吊销 API 令牌",
@@ -166,5 +169,5 @@ class TokenView(APIView):
         responses={204: None, 401: error_openapi("401")},
     )
     def delete(self, request):
-        Token.objects.filter(user=request.user).delete()
+        token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
