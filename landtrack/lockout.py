@@ -7,12 +7,17 @@ MESSAGE = "登录失败次数过多，该账号在此地址已被暂时锁定，
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    message = MESSAGE.format(minutes=minutes)
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    message = MESSAGE.format(minutes=seconds // 60)
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=429, json_dumps_params={"ensure_ascii": False})
-    return HttpResponse(
-        f'<!DOCTYPE html><html lang="zh-hans"><head><meta charset="utf-8"><title>账号已锁定</title></head>'
-        f"<body><h1>账号已锁定</h1><p>{message}</p></body></html>",
-        status=429,
-    )
+        response = JsonResponse({"detail": message}, status=429, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = HttpResponse(
+            f'<!DOCTYPE html><html lang="zh-hans"><head><meta charset="utf-8"><title>账号已锁定</title></head>'
+            f"<body><h1>账号已锁定</h1><p>{message}</p></body></html>",
+            status=429,
+        )
+    # When to ask again, for a program signing in (RFC 9110 §10.2.3): the cool-off, the longest the lock
+    # can still last.
+    response["Retry-After"] = str(seconds)
+    return response

@@ -112,7 +112,8 @@ def test_five_failures_lock_the_username_from_that_address(regions, settings):
     assert statuses == [400, 400, 400, 400, 429]  # the fifth failure locks the pair out
     locked = client.post("/api/v1/auth/token/", {"username": "anze_clerk", "password": STRONG}, format="json")
     assert locked.status_code == 429
-    assert "锁定" in locked.json()["detail"]
+    assert "锁定" in locked.json()["detail"] and "30 分钟后再试" in locked.json()["detail"]
+    assert locked["Retry-After"] == "1800"  # the cool-off, 30 minutes, for a program to wait before asking again
     # The same account from another address, and another account from this address, still sign in.
     elsewhere = APIClient(REMOTE_ADDR="10.2.2.2")
     assert (
@@ -132,6 +133,7 @@ def test_the_admin_login_is_locked_too(regions, client):
     )
     assert response.status_code == 429
     assert "锁定" in response.content.decode()
+    assert response["Retry-After"] == "1800"
 
 
 def test_session_cookies_are_http_only_and_same_site(settings):
