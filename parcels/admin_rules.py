@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from landtrack.admin_base import COUNTY_FILTERS, LandTrackAdmin, ScopedInlineMixin
-from landtrack.numbers import MU_PER_HECTARE
-from landtrack.services import attribute_to
 from leadership.models import Region
-from leadership.scope import is_admin
+from leadership.scope import can_write, is_admin
 
+from . import services
 from .admin_ledger import writable_counties
 from .choices import ParcelFlag, ParcelKind
+from .ledger import code_key
 from .models import IdleProcedure, SupplyRecord
 from .rules import (
     flag_filter,
@@ -115,6 +115,54 @@ class IdleProcedureInline(ScopedInlineMixin, admin.StackedInline):
         )
 
 
+# The parameter of the parcel add page opened from a supply record ("生成台账"): the record's id.
+SUPPLY_RECORD_PARAMETER = "supply_record"
+
+
+def supply_record_pk(raw):
+    """The supply record's id in a "生成台账" link, or None when the text is no id (①, 1e3, a 30-digit number)."""
+    if raw and raw.isascii() and raw.isdecimal() and len(raw) <= 18:
+        return int(raw)
+    return None
+
+
+class OpenedFromSupplyRecordForm:
+    """The add form of an idle-land ledger line opened from a supply record: refused on the form, with what
+    the clerk typed kept, when the record may not open one (services.supply_record_lock_for_ledger), and
+    when the line would not be the record's land (another county, kind or 电子监管号).
+
+    The record is locked from this check until the admin's transaction (the whole POST) ends, so the line,
+    its disposals and the record's link are saved together or not at all, and a second clerk saving from
+    the same record waits, then is refused.
+    """
+
+    supply_record_parameter = ""  # the link's text, set by RulesAdminMixin.get_form
+    supply_record_user = None
+    supply_record = None  # the locked record, once the form is valid
+
+    def clean(self):
+        cleaned = super().clean()
+        pk = supply_record_pk(self.supply_record_parameter)
+        if pk is None:
+            raise services.SupplyRecordNotFound()
+        record = services.supply_record_lock_for_ledger(
+            pk=pk, records=SupplyRecord.objects.visible_to(self.supply_record_user)
+        )
+        county = cleaned.get("county")
+        if county is not None and county.pk != record.county_id:
+            name = Region.objects.values_list("name", flat=True).get(pk=record.county_id)
+            self.add_error("county", f"该供地记录属于{name}，由它生成的台账也应在{name}。")
+        if cleaned.get("kind") and cleaned["kind"] != ParcelKind.IDLE:
+            self.add_error("kind", "由供地记录生成的台账只能是闲置土地。")
+        number = cleaned.get("supervision_number")
+        if number is not None and code_key(number) != code_key(record.supervision_number):
+            self.add_error(
+                "supervision_number", f"应与供地记录的电子监管号“{record.supervision_number}”一致。"
+            )
+        self.supply_record = record
+        return cleaned
+
+
 class RulesAdminMixin:
     """Adds the rule flags (with their reasons) and the 令53 procedure to the parcel pages."""
 
@@ -136,20 +184,43 @@ class RulesAdminMixin:
             fieldsets.insert(1, ("规则提示", {"fields": ("flags_detail",)}))
         return fieldsets
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and SUPPLY_RECORD_PARAMETER in request.GET:
+            opened = {
+                "supply_record_parameter": request.GET[SUPPLY_RECORD_PARAMETER],
+                "supply_record_user": request.user,
+            }
+            form = type(form.__name__, (OpenedFromSupplyRecordForm, form), opened)
+        return form
+
+    def get_changeform_initial_data(self, request):
+        """The add page opened from a supply record ("生成台账"): filled in as the API's to-parcel fills it,
+        the link's other parameters taking precedence; a record that may not open a line is said so at once,
+        before anything is typed."""
+        initial = super().get_changeform_initial_data(request)
+        if SUPPLY_RECORD_PARAMETER not in request.GET:
+            return initial
+        pk = supply_record_pk(request.GET[SUPPLY_RECORD_PARAMETER])
+        record = SupplyRecord.objects.visible_to(request.user).filter(pk=pk).first() if pk else None
+        try:
+            if record is None:
+                raise services.SupplyRecordNotFound()
+            services.supply_record_check_for_ledger(record)
+        except services.SupplyRecordRefused as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+        if record is None:
+            return initial
+        fields = services.supply_record_ledger_fields(record)
+        fields["county"] = fields.pop("county_id")
+        return {**fields, **initial}
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # Opened from a supply record ("生成台账"): link the record to its new ledger line.
-        obj = form.instance
-        record_id = request.GET.get("supply_record")
-        if not change and record_id and record_id.isdecimal() and len(record_id) <= 18:
-            record = (
-                SupplyRecord.objects.visible_to(request.user)
-                .filter(pk=int(record_id), parcel__isnull=True)
-                .first()
-            )
-            if record is not None and record.county_id == obj.county_id:
-                record.parcel = obj
-                attribute_to(record, request.user).save()
+        record = getattr(form, "supply_record", None)
+        if not change and record is not None:
+            # Locked since the form's check, in this same transaction: the line and the link, or neither.
+            services.supply_record_link(record=record, parcel=form.instance, user=request.user)
 
     def get_inlines(self, request, obj):
         inlines = list(super().get_inlines(request, obj))
@@ -283,28 +354,26 @@ class SupplyRecordAdmin(LandTrackAdmin):
             return "—"
         return format_html('<strong class="flag" title="{}">{}</strong>', flags[0].reason, flags[0].label)
 
+    def get_list_display(self, request):
+        user = request.user
+
+        @admin.display(description="闲置土地台账")
+        def ledger(record):
+            # "生成台账" only for those who may add the line (the county's clerk): others would meet a refusal.
+            return self.ledger(record, may_open=can_write(user, "parcels.parcel", record.county))
+
+        return [ledger if name == "ledger" else name for name in super().get_list_display(request)]
+
     @admin.display(description="闲置土地台账")
-    def ledger(self, record):
+    def ledger(self, record, may_open=False):
         if record.parcel_id:
             return format_html(
                 '<a href="{}">{}</a>',
                 reverse("admin:parcels_parcel_change", args=[record.parcel_id]),
                 record.parcel.code,
             )
-        initial = {
-            "county": record.county_id,
-            "kind": ParcelKind.IDLE,
-            "code": record.supervision_number,
-            "name": record.project_name,
-            "supervision_number": record.supervision_number,
-            "land_user": record.land_user,
-            "supply_method": record.supply_method,
-            "supply_date": record.contract_date,
-            "price_wan": record.price_wan,
-            "agreed_start_date": record.agreed_start_date,
-            "area_mu": record.area_ha * MU_PER_HECTARE,
-            "land_use": record.land_use,
-            "supply_record": record.pk,
-        }
-        query = urlencode({key: "" if value is None else value for key, value in initial.items()})
+        if not may_open:
+            return "—"
+        # The add page fills itself in from the record (RulesAdminMixin.get_changeform_initial_data).
+        query = urlencode({SUPPLY_RECORD_PARAMETER: record.pk})
         return format_html('<a href="{}?{}">生成台账</a>', reverse("admin:parcels_parcel_add"), query)

@@ -6,13 +6,16 @@ saving at once cannot together dispose of more than the parcel's area.
 
 from collections import Counter
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from landtrack.numbers import MU_PER_HECTARE
 from landtrack.services import StaleVersion, attribute_to
 
-from . import rollup
+from . import ledger, rollup
+from .choices import ParcelKind
 from .models import Disposal, Parcel, ProgressNote, SupplyRecord
 
 __all__ = [
@@ -31,6 +34,12 @@ __all__ = [
     "progress_note_add",
     "progress_note_delete",
     "idle_procedure_save",
+    "SupplyRecordRefused",
+    "SupplyRecordNotFound",
+    "supply_record_ledger_fields",
+    "supply_record_lock_for_ledger",
+    "supply_record_check_for_ledger",
+    "supply_record_link",
 ]
 
 
@@ -153,6 +162,98 @@ def idle_procedure_save(*, procedure, user=None):
     attribute_to(procedure, user)
     procedure.save()
     return procedure
+
+
+class SupplyRecordRefused(ValidationError):
+    """A supply record that may not open an idle-land ledger line: it has one, or its land is on the ledger
+    under another (a second line would count its idle area twice)."""
+
+
+class SupplyRecordNotFound(SupplyRecordRefused):
+    """The supply record asked for is gone, or is not the caller's to read."""
+
+    default_message = (
+        "链接中的供地记录不存在，或不在您的数据范围内，不能由它生成台账。"
+        "请回到供地记录列表重新点击“生成台账”；只新增地块请从地块列表点击“增加”。"
+    )
+
+    def __init__(self, message=default_message):
+        super().__init__(message, code="supply_record_not_found")
+
+
+def supply_record_ledger_fields(record):
+    """The idle-land ledger line a supply record gives: its number, project, user, dates and price, and
+    its area in 亩 (公顷 × 15, exactly)."""
+    return {
+        "county_id": record.county_id,
+        "kind": ParcelKind.IDLE,
+        "code": record.supervision_number,
+        "name": record.project_name,
+        "area_mu": record.area_ha * MU_PER_HECTARE,
+        "land_use": record.land_use,
+        "supervision_number": record.supervision_number,
+        "land_user": record.land_user,
+        "supply_method": record.supply_method,
+        "supply_date": record.contract_date,
+        "price_wan": record.price_wan,
+        "agreed_start_date": record.agreed_start_date,
+        "note": f"由监管系统供地记录 {record.supervision_number} 生成。",
+    }
+
+
+def supply_record_lock_for_ledger(*, pk, records=None, opened=None):
+    """The supply record ``pk`` (among ``records``, by default all), locked until the caller's transaction
+    ends, about to open its idle-land ledger line. Refused (SupplyRecordRefused) when it has one already or
+    when the county's idle-land ledger holds a line with its 电子监管号; ``opened`` is the line being opened
+    in this transaction, already saved, which is neither.
+
+    Runs inside the caller's transaction (select_for_update refuses to run outside one on PostgreSQL): the
+    record stays locked while the line is saved and linked, so that two clerks cannot both open one.
+    """
+    records = SupplyRecord.objects.all() if records is None else records
+    record = records.select_for_update().filter(pk=pk).first()
+    if record is None:
+        raise SupplyRecordNotFound()
+    supply_record_check_for_ledger(record, opened=opened)
+    return record
+
+
+def supply_record_check_for_ledger(record, *, opened=None):
+    """Refuse (SupplyRecordRefused) a supply record that has its idle-land ledger line already, or whose
+    land the county's idle-land ledger holds under another line; ``opened``: the line being opened."""
+    if record.parcel_id and (opened is None or record.parcel_id != opened.pk):
+        code = Parcel.objects.filter(pk=record.parcel_id).values_list("code", flat=True).first()
+        raise SupplyRecordRefused(
+            f"该供地记录已生成闲置土地台账（地块编号 {code}），不能再生成一宗。", code="supply_record_opened"
+        )
+    # The land may already be on the ledger (entered by hand or from an Excel ledger): a second line for
+    # it would count its idle area twice.
+    number = record.supervision_number
+    existing = Parcel.objects.filter(
+        county_id=record.county_id,
+        kind=ParcelKind.IDLE,
+        supervision_number__in={number, ledger.code_key(number)},
+    )
+    if opened is not None:
+        existing = existing.exclude(pk=opened.pk)
+    code = existing.values_list("code", flat=True).first()
+    if code is not None:
+        raise SupplyRecordRefused(
+            f"本县闲置土地台账中已有电子监管号为“{number}”的地块（地块编号 {code}），不能再生成一宗。",
+            code="supply_record_on_ledger",
+        )
+
+
+@transaction.atomic
+def supply_record_link(*, record, parcel, user=None):
+    """Record, in the supply record's change history, that ``parcel`` is the idle-land ledger line opened
+    from it; refused as :func:`supply_record_lock_for_ledger` refuses."""
+    locked = supply_record_lock_for_ledger(pk=record.pk, opened=parcel)
+    locked.parcel = parcel
+    attribute_to(locked, user)
+    locked.save(update_fields=["parcel", "updated_at"])
+    record.parcel = parcel
+    return locked
 
 
 # Rows per INSERT/UPDATE statement of a batch write (SQLite lowers it further to its parameter limit).

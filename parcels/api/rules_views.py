@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -15,12 +15,10 @@ from landtrack.api.errors import Conflict
 from landtrack.api.filters import BooleanFilter, DateFilter
 from landtrack.api.parsers import JSONParser
 from landtrack.api.schema import error_openapi
-from landtrack.numbers import MU_PER_HECTARE
 from leadership.scope import can_write
 
 from .. import services
-from ..choices import ParcelKind
-from ..ledger import code_key, upload_too_large
+from ..ledger import upload_too_large
 from ..models import Parcel, SupplyRecord
 from ..rules import SUSPECTED_IDLE, suspected_idle_filter
 from ..supply_records import supply_records_import
@@ -118,48 +116,27 @@ class SupplyRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         given.is_valid(raise_exception=True)
         data = given.validated_data
         with transaction.atomic():
-            record = SupplyRecord.objects.select_for_update().get(pk=record.pk)
-            if record.parcel_id:
-                raise Conflict(f"该记录已生成闲置土地台账（地块 {record.parcel_id}）。")
-            # The land may already be on the ledger (entered by hand or from an Excel ledger): a second line
-            # for it would count its idle area twice.
-            existing = (
-                Parcel.objects.filter(
-                    county_id=record.county_id,
-                    kind=ParcelKind.IDLE,
-                    supervision_number__in={record.supervision_number, code_key(record.supervision_number)},
-                )
-                .values_list("code", flat=True)
-                .first()
-            )
-            if existing is not None:
-                raise Conflict(
-                    f"本县闲置土地台账中已有电子监管号为“{record.supervision_number}”的地块（地块编号 {existing}），"
-                    "不能再生成一宗。"
-                )
-            parcel = Parcel(
-                county=record.county,
-                town=data.get("town"),
-                kind=ParcelKind.IDLE,
-                code=data.get("code") or record.supervision_number,
-                name=record.project_name,
+            try:
+                record = services.supply_record_lock_for_ledger(pk=record.pk)
+            except services.SupplyRecordNotFound as gone:  # deleted since get_object read it
+                raise NotFound from gone
+            except services.SupplyRecordRefused as refusal:
+                raise Conflict(refusal.message) from refusal
+            fields = services.supply_record_ledger_fields(record)  # the admin's "生成台账" fills the same
+            for name in ("code", "land_user", "supply_method", "supply_date", "agreed_start_date"):
+                fields[name] = data.get(name) or fields[name]
+            if "area_mu" in data:
                 # A given area is kept as given, 0 too (refused by the parcel's rules), never replaced.
-                area_mu=data["area_mu"] if "area_mu" in data else record.area_ha * MU_PER_HECTARE,
-                land_use=record.land_use,
-                supervision_number=record.supervision_number,
-                land_user=data.get("land_user") or record.land_user,
-                supply_method=data.get("supply_method") or record.supply_method,
-                supply_date=data.get("supply_date") or record.contract_date,
-                price_wan=record.price_wan,
-                agreed_start_date=data.get("agreed_start_date") or record.agreed_start_date,
+                fields["area_mu"] = data["area_mu"]
+            parcel = Parcel(
+                **fields,
+                town=data.get("town"),
                 idle_cause=data["idle_cause"],
                 government_cause=data.get("government_cause", ""),
                 not_started_reason=data.get("not_started_reason", ""),
-                note=f"由监管系统供地记录 {record.supervision_number} 生成。",
             )
             services.parcel_save(parcel=parcel, user=request.user)
-            record.parcel = parcel
-            record.save(update_fields=["parcel", "updated_at"])
+            services.supply_record_link(record=record, parcel=parcel, user=request.user)
         return Response(
             ParcelSerializer(parcel, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
