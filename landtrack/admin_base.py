@@ -19,6 +19,7 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from landtrack.dates import cn_date
 from landtrack.services import UNTRACKED_FIELDS, StaleVersion
 from landtrack.validation import rows_naming
 from leadership.choices import RegionLevel
@@ -106,7 +107,7 @@ def stale_message(latest):
         return "该记录已被他人修改，" + tail
     who = latest.history_user.get_username() if latest.history_user else "其他用户"
     when = timezone.localtime(latest.history_date)
-    return f"该记录已被{who}于 {when:%Y-%m-%d %H:%M} 修改，" + tail
+    return f"该记录已被{who}于 {cn_date(when)} {when:%H:%M} 修改，" + tail
 
 
 class ScopedAdminMixin:

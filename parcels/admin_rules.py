@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from landtrack.admin_base import COUNTY_FILTERS, LandTrackAdmin, ScopedInlineMixin
+from landtrack.dates import cn_date
 from leadership.models import Region
 from leadership.scope import can_write, is_admin
 
@@ -97,12 +98,12 @@ class IdleProcedureInline(ScopedInlineMixin, admin.StackedInline):
                 (
                     "overdue" if item.overdue else "late" if item.late else "ok",
                     item.name,
-                    f"{item.due:%Y-%m-%d}",  # format_html escapes each value into text first
+                    cn_date(item.due),  # format_html escapes each value into text first
                     "已逾期"
                     if item.overdue
-                    else f"（{item.done:%Y-%m-%d} 完成，已超期）"
+                    else f"（{cn_date(item.done)} 完成，已超期）"
                     if item.late
-                    else f"（{item.done:%Y-%m-%d} 完成）"
+                    else f"（{cn_date(item.done)} 完成）"
                     if item.done
                     else "（已动工开发）"
                     if item.met

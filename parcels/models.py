@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from simple_history.models import HistoricalRecords
 
+from landtrack.dates import cn_date
 from landtrack.lookups import SearchWord
 from landtrack.validation import (
     AREA_DECIMAL_PLACES,
@@ -522,7 +523,7 @@ class Parcel(ValidatedModel):
             field = "approval_date" if self.kind == ParcelKind.UNSUPPLIED else "supply_date"
             add(
                 field,
-                f"已有 {stored['first']:%Y-%m-%d} 的处置记录，{self._meta.get_field(field).verbose_name}不能晚于该日期。",
+                f"已有 {cn_date(stored['first'])} 的处置记录，{self._meta.get_field(field).verbose_name}不能晚于该日期。",
             )
 
 
@@ -613,7 +614,7 @@ class Disposal(ValidatedModel):
         ]
 
     def __str__(self):
-        return f"{self.get_method_display()} {self.area_mu} 亩（{self.date:%Y-%m-%d}）"
+        return f"{self.get_method_display()} {self.area_mu} 亩（{cn_date(self.date)}）"
 
     def copy_parcel_fields(self):
         """Take the parcel's county and kind (the copies progress reads); the parcel may be cached or not."""
@@ -650,7 +651,7 @@ class Disposal(ValidatedModel):
                 errors["date"] = "完成日期不能晚于今天。"
             elif parcel.base_date and self.date < parcel.base_date:
                 base_name = "批准时间" if parcel.kind == ParcelKind.UNSUPPLIED else "供地时间"
-                errors["date"] = f"完成日期不能早于地块的{base_name} {parcel.base_date:%Y-%m-%d}。"
+                errors["date"] = f"完成日期不能早于地块的{base_name} {cn_date(parcel.base_date)}。"
         if self.pk:
             stored_parcel = Disposal.objects.filter(pk=self.pk).values_list("parcel_id", flat=True).first()
             if stored_parcel is not None and stored_parcel != self.parcel_id:
@@ -701,7 +702,7 @@ class ProgressNote(ValidatedModel):
         ordering = ["-date", "-id"]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.text[:20]}"
+        return f"{cn_date(self.date)} {self.text[:20]}"
 
     def clean(self):
         if self.date and self.date > timezone.localdate():
@@ -796,7 +797,7 @@ class SupplyRecord(ValidatedModel):
                 errors[name] = f"{self._meta.get_field(name).verbose_name}不能晚于今天。"
         start, end = self.actual_start_date, self.actual_completion_date
         if start and end and end < start and "actual_completion_date" not in errors:
-            errors["actual_completion_date"] = f"实际竣工时间不能早于实际开工时间 {start:%Y-%m-%d}。"
+            errors["actual_completion_date"] = f"实际竣工时间不能早于实际开工时间 {cn_date(start)}。"
         if errors:
             raise ValidationError(errors)
 

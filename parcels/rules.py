@@ -20,7 +20,7 @@ from django.db.models import BooleanField, DecimalField, Exists, F, OuterRef, Q,
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
-from landtrack.dates import full_years_end, full_years_passed_from, latest_start
+from landtrack.dates import cn_date, full_years_end, full_years_passed_from, latest_start
 from landtrack.numbers import format_area
 from landtrack.validation import AREA_DECIMAL_PLACES, AREA_MAX_DIGITS, ZERO
 
@@ -151,8 +151,8 @@ def parcel_flags(parcel, as_of):
                 Flag(
                     ParcelFlag.APPROVAL_LAPSED,
                     ParcelFlag.APPROVAL_LAPSED.label,
-                    f"批准时间 {parcel.approval_date:%Y-%m-%d}，至 {end:%Y-%m-%d} 已满两年，未实施征收、也无任何处置；"
-                    f"按{APPROVAL_LAW}，批准文件自 {lapse_from:%Y-%m-%d} 起失效，应办理撤回或调整批文。",
+                    f"批准时间 {cn_date(parcel.approval_date)}，至 {cn_date(end)} 已满两年，未实施征收、也无任何处置；"
+                    f"按{APPROVAL_LAW}，批准文件自 {cn_date(lapse_from)} 起失效，应办理撤回或调整批文。",
                     lapse_from,
                 )
             )
@@ -161,7 +161,7 @@ def parcel_flags(parcel, as_of):
                 Flag(
                     ParcelFlag.APPROVAL_LAPSING,
                     ParcelFlag.APPROVAL_LAPSING.label,
-                    f"批准时间 {parcel.approval_date:%Y-%m-%d}，至 {end:%Y-%m-%d} 满两年；尚未实施征收、也无任何处置，"
+                    f"批准时间 {cn_date(parcel.approval_date)}，至 {cn_date(end)} 满两年；尚未实施征收、也无任何处置，"
                     f"还有 {(lapse_from - as_of).days} 天批准文件将失效（{APPROVAL_LAW}）。",
                     lapse_from,
                 )
@@ -186,7 +186,7 @@ def parcel_flags(parcel, as_of):
                 Flag(
                     ParcelFlag.IDLE_FEE_DUE,
                     ParcelFlag.IDLE_FEE_DUE.label,
-                    f"约定开工时间 {start:%Y-%m-%d} 起满一年（{fee_from:%Y-%m-%d} 起）未动工，属企业原因闲置；"
+                    f"约定开工时间 {cn_date(start)} 起满一年（{cn_date(fee_from)} 起）未动工，属企业原因闲置；"
                     f"按{IDLE_LAW}第（一）项征缴土地闲置费：{amount}。",
                     fee_from,
                 )
@@ -197,7 +197,7 @@ def parcel_flags(parcel, as_of):
                 Flag(
                     ParcelFlag.FREE_RECOVERY_ELIGIBLE,
                     ParcelFlag.FREE_RECOVERY_ELIGIBLE.label,
-                    f"约定开工时间 {start:%Y-%m-%d} 起满两年（{recovery_from:%Y-%m-%d} 起）未动工；"
+                    f"约定开工时间 {cn_date(start)} 起满两年（{cn_date(recovery_from)} 起）未动工；"
                     f"按{IDLE_LAW}第（二）项，可报经有批准权的人民政府批准后无偿收回（须先告知听证权利）。",
                     recovery_from,
                 )
@@ -207,7 +207,7 @@ def parcel_flags(parcel, as_of):
             Flag(
                 ParcelFlag.PLAN_OVERDUE,
                 ParcelFlag.PLAN_OVERDUE.label,
-                f"计划完成时间 {parcel.planned_date:%Y-%m-%d} 已过，仍有 {format_area(remaining)} 亩未处置。",
+                f"计划完成时间 {cn_date(parcel.planned_date)} 已过，仍有 {format_area(remaining)} 亩未处置。",
                 parcel.planned_date + datetime.timedelta(days=1),
             )
         )
@@ -344,7 +344,7 @@ def supply_record_flags(record, as_of):
             Flag(
                 SUSPECTED_IDLE,
                 "疑似闲置",
-                f"{which} {base:%Y-%m-%d} 起满一年（{since:%Y-%m-%d} 起）仍无实际开工记录，疑似闲置土地，"
+                f"{which} {cn_date(base)} 起满一年（{cn_date(since)} 起）仍无实际开工记录，疑似闲置土地，"
                 "应及时开展调查（《闲置土地处置办法》第二条）。",
                 since,
             )
@@ -390,7 +390,7 @@ def procedure_errors(procedure, today):
         if value is None:
             continue
         if previous and value < previous[1] and name not in errors:
-            errors[name] = f"{label}不能早于{previous[2]}（{previous[1]:%Y-%m-%d}）。"
+            errors[name] = f"{label}不能早于{previous[2]}（{cn_date(previous[1])}）。"
         previous = (name, value, label)
     if procedure.answer_date and not procedure.notice_date:
         errors.setdefault("notice_date", "有答复日期时须先填写调查通知书送达日期。")
@@ -417,7 +417,7 @@ def procedure_errors(procedure, today):
         elif procedure.extension_until > full_years_end(start, 1):
             errors.setdefault(
                 "extension_until",
-                f"延长动工开发期限最长不超过一年：自 {start:%Y-%m-%d} 起最迟至 {full_years_end(start, 1):%Y-%m-%d}"
+                f"延长动工开发期限最长不超过一年：自 {cn_date(start)} 起最迟至 {cn_date(full_years_end(start, 1))}"
                 "（《闲置土地处置办法》第十二条第（一）项）。",
             )
         elif procedure.extension_until < start:

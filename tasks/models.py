@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from landtrack.dates import cn_month_day
+from landtrack.dates import cn_date, cn_month_day
 from landtrack.validation import PositiveValidator, ValidatedModel, area_field, text_field
 from leadership.choices import RegionLevel
 from leadership.models import LeadershipGroup, Region, Unit
@@ -310,7 +310,7 @@ class CountyTask(ValidatedModel):
             # A period may run into the year from the one before or on into the next, but a task of one
             # year wholly in another is a year changed without its period (and milestones), or a typo.
             errors["year"] = (
-                f"任务期 {self.start_date:%Y-%m-%d} 至 {self.end_date:%Y-%m-%d} 不含 {self.year} 年的任何一天，"
+                f"任务期 {cn_date(self.start_date)} 至 {cn_date(self.end_date)} 不含 {self.year} 年的任何一天，"
                 "请一并修改任务期和时间节点。"
             )
         if self.lead_unit_id and self.county_id and not of_county_or_its_city(self.lead_unit, self.county):
@@ -356,9 +356,9 @@ class CountyTask(ValidatedModel):
             dues = list(self.milestones.values_list("due", flat=True))
             why = ""
         if dues and min(dues) < self.start_date:
-            errors["start_date"] = f"任务期开始不能晚于时间节点 {min(dues):%Y-%m-%d}{why}。"
+            errors["start_date"] = f"任务期开始不能晚于时间节点 {cn_date(min(dues))}{why}。"
         if dues and max(dues) > self.end_date:
-            errors["end_date"] = f"任务期结束不能早于时间节点 {max(dues):%Y-%m-%d}{why}。"
+            errors["end_date"] = f"任务期结束不能早于时间节点 {cn_date(max(dues))}{why}。"
 
     def default_milestones(self):
         """The notice's 25/50/85/100 % at 31 May, 30 June, 30 Sept and 30 Nov of the task's year."""
@@ -382,23 +382,23 @@ def milestone_set_problems(milestones, start_date=None, end_date=None):
     ordered = sorted(milestones, key=lambda pair: pair[0])
     for due, rate in ordered:
         if rate <= 0:
-            problems.append(("target_rate", f"节点 {due:%Y-%m-%d} 的目标 {rate}% 应大于 0。"))
+            problems.append(("target_rate", f"节点 {cn_date(due)} 的目标 {rate}% 应大于 0。"))
     for (due_a, rate_a), (due_b, rate_b) in zip(ordered, ordered[1:], strict=False):
         if due_a != due_b and rate_b <= rate_a:
             problems.append(
                 (
                     "target_rate",
-                    f"节点目标应随日期递增：{due_b:%Y-%m-%d} 的 {rate_b}% 不高于 {due_a:%Y-%m-%d} 的 {rate_a}%。",
+                    f"节点目标应随日期递增：{cn_date(due_b)} 的 {rate_b}% 不高于 {cn_date(due_a)} 的 {rate_a}%。",
                 )
             )
     if ordered[-1][1] != HUNDRED:
-        problems.append(("target_rate", f"最后一个节点（{ordered[-1][0]:%Y-%m-%d}）的目标应为 100%。"))
+        problems.append(("target_rate", f"最后一个节点（{cn_date(ordered[-1][0])}）的目标应为 100%。"))
     for due, _ in ordered:
         if start_date and end_date and not (start_date <= due <= end_date):
             problems.append(
                 (
                     "due",
-                    f"节点日期 {due:%Y-%m-%d} 不在任务期 {start_date:%Y-%m-%d} 至 {end_date:%Y-%m-%d} 内。",
+                    f"节点日期 {cn_date(due)} 不在任务期 {cn_date(start_date)} 至 {cn_date(end_date)} 内。",
                 )
             )
     return problems
@@ -460,7 +460,7 @@ class Milestone(ValidatedModel):
     checked_as_set = False
 
     def __str__(self):
-        return f"{self.due:%Y-%m-%d} 完成 {self.target_rate}%"
+        return f"{cn_date(self.due)} 完成 {self.target_rate}%"
 
     def clean(self):
         if self.checked_as_set or not self.task_id:
@@ -494,7 +494,7 @@ class Milestone(ValidatedModel):
             problems = milestone_set_problems(rest, task.start_date, task.end_date)
             if problems:
                 raise ValidationError(
-                    [f"删除 {self.due:%Y-%m-%d} 的节点后：{message}" for _, message in problems]
+                    [f"删除 {cn_date(self.due)} 的节点后：{message}" for _, message in problems]
                 )
         return super().delete(*args, **kwargs)
 

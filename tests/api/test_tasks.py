@@ -114,7 +114,7 @@ def test_a_year_changed_without_its_period_is_refused_and_changed_with_it_is_tak
     response = city.patch(url, {"year": 2024}, format="json")
     assert response.status_code == 400
     assert response.json() == {
-        "year": ["任务期 2023-01-01 至 2023-12-31 不含 2024 年的任何一天，请一并修改任务期和时间节点。"]
+        "year": ["任务期 2023年1月1日 至 2023年12月31日 不含 2024 年的任何一天，请一并修改任务期和时间节点。"]
     }
     assert database_snapshot() == before
     milestones = [{"due": "2024-11-30", "target_rate": "100"}]

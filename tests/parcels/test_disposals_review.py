@@ -72,7 +72,7 @@ def new_parcel_post(response, **changes):
     ("date", "message"),
     [
         ("2099-01-01", "完成日期不能晚于今天"),
-        ("2021-04-30", "完成日期不能早于地块的批准时间 2021-05-01"),
+        ("2021-04-30", "完成日期不能早于地块的批准时间 2021年5月1日"),
     ],
 )
 def test_admin_a_new_parcels_inline_disposal_with_a_bad_date_is_shown_on_its_row(
@@ -223,7 +223,7 @@ def test_admin_an_approval_date_moved_past_a_disposal_typed_with_it_is_shown_on_
     before = database_snapshot()
     response = admin_clerk.post(change_url(parcel), data)
     assert response.status_code == 200, response.get("Location")
-    assert inline_errors(response, "date") == ["完成日期不能早于地块的批准时间 2022-06-01。"]
+    assert inline_errors(response, "date") == ["完成日期不能早于地块的批准时间 2022年6月1日。"]
     assert database_snapshot() == before
 
 
@@ -246,7 +246,7 @@ def test_service_a_disposal_cannot_be_moved_to_a_parcel_of_another_county(parcel
     [
         ({"date": datetime.date(1, 1, 1)}, "date", "不应早于 1949年10月1日"),
         ({"date": datetime.date(3000, 1, 1)}, "date", "不应晚于 2999年12月31日"),
-        ({"date": datetime.date(2020, 2, 29)}, "date", "不能早于地块的批准时间 2020-03-01"),
+        ({"date": datetime.date(2020, 2, 29)}, "date", "不能早于地块的批准时间 2020年3月1日"),
         ({"area_mu": D("7.0001")}, "area_mu", "超过地块剩余面积 7.0000 亩"),
         ({"area_mu": D("0")}, "area_mu", "面积必须大于 0 亩"),
         ({"area_mu": D("-1")}, "area_mu", "面积必须大于 0 亩"),
@@ -281,7 +281,7 @@ def test_service_a_disposal_dated_today_in_shanghai_is_accepted_and_tomorrow_is_
     ("changes", "field", "message"),
     [
         ({"area_mu": D("5.9999")}, "area_mu", "面积不能小于已处置面积 6.0000 亩"),
-        ({"approval_date": datetime.date(2022, 1, 6)}, "approval_date", "已有 2022-01-05 的处置记录"),
+        ({"approval_date": datetime.date(2022, 1, 6)}, "approval_date", "已有 2022年1月5日 的处置记录"),
         ({"kind": "idle"}, "kind", "地块已有处置记录，不能更改类型"),
     ],
 )

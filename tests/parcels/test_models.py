@@ -166,7 +166,7 @@ def test_approval_date_cannot_move_after_an_existing_disposal(anze):
         parcel=parcel, method="supply_transfer", area_mu=Decimal("1"), date=datetime.date(2021, 1, 10)
     )
     parcel.refresh_from_db()
-    with refused("approval_date", "2021-01-10"):
+    with refused("approval_date", "2021年1月10日"):
         services.parcel_update(parcel=parcel, approval_date=datetime.date(2021, 2, 1))
 
 

@@ -71,13 +71,13 @@ def test_a_disposal_dated_today_is_accepted(parcel):
 
 
 def test_a_disposal_before_the_approval_date_is_refused(parcel):
-    with refused("date", "不能早于地块的批准时间 2020-03-01"):
+    with refused("date", "不能早于地块的批准时间 2020年3月1日"):
         record(parcel, "1", date=datetime.date(2020, 2, 29))
 
 
 def test_a_disposal_before_the_supply_date_of_idle_land_is_refused(anze):
     idle = IdleParcelFactory(county=anze, supply_date=datetime.date(2019, 5, 1))
-    with refused("date", "供地时间 2019-05-01"):
+    with refused("date", "供地时间 2019年5月1日"):
         record(idle, "1", method="construction_started", date=datetime.date(2019, 4, 30))
 
 

@@ -176,12 +176,12 @@ def test_the_parcel_page_stops_showing_the_deadlines_overdue_once_disposed_of_in
     )
     url = reverse("admin:parcels_parcel_change", args=[government_idle.pk])
     page = client.get(url).content.decode()
-    assert '<div class="deadline overdue">延长后动工开发期限届满：2023-02-28 已逾期</div>' in page
+    assert '<div class="deadline overdue">延长后动工开发期限届满：2023年2月28日 已逾期</div>' in page
     services.disposal_record(
         parcel=government_idle, method="paid_recovery", area_mu=government_idle.area_mu, date=D(2023, 3, 5)
     )
     page = client.get(url).content.decode()
-    settled = '<div class="deadline ok">延长后动工开发期限届满：2023-02-28 （地块已全部处置，不再计算）</div>'
+    settled = '<div class="deadline ok">延长后动工开发期限届满：2023年2月28日 （地块已全部处置，不再计算）</div>'
     assert settled in page
     assert "已逾期" not in page
 
@@ -196,6 +196,6 @@ def test_the_parcel_page_shows_each_deadline_met_late_or_overdue(client, superus
     )
     page = client.get(reverse("admin:parcels_parcel_change", args=[user_idle.pk])).content.decode()
     assert (
-        '<div class="deadline late">送达调查通知书（发现后 30 日内）：2022-01-31 （2022-02-15 完成，已超期）</div>'
-        '<div class="deadline overdue">使用权人答复（通知书送达后 30 日内）：2022-03-17 已逾期</div>'
+        '<div class="deadline late">送达调查通知书（发现后 30 日内）：2022年1月31日 （2022年2月15日 完成，已超期）</div>'
+        '<div class="deadline overdue">使用权人答复（通知书送达后 30 日内）：2022年3月17日 已逾期</div>'
     ) in page

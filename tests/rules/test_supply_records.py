@@ -579,7 +579,7 @@ def test_the_record_list_costs_the_same_queries_however_many_records(
         (
             {"actual_start_date": D(2021, 5, 1), "actual_completion_date": D(2021, 4, 1)},
             "actual_completion_date",
-            "实际竣工时间不能早于实际开工时间 2021-05-01。",
+            "实际竣工时间不能早于实际开工时间 2021年5月1日。",
         ),
     ],
 )

@@ -291,8 +291,8 @@ def test_a_period_without_a_day_of_the_year_is_refused_naming_each_county(city):
         posted({"141026": "5", "141029": "6"}, start_date="2023-01-01", end_date="2023-12-31", milestones=[]),
     )
     page = text_of(response)
-    assert "安泽县、乡宁县：年度：任务期 2023-01-01 至 2023-12-31 不含 2024 年的任何一天" in page
-    assert "安泽县、乡宁县：时间节点：节点日期 2024-05-31 不在任务期 2023-01-01 至 2023-12-31 内。" in page
+    assert "安泽县、乡宁县：年度：任务期 2023年1月1日 至 2023年12月31日 不含 2024 年的任何一天" in page
+    assert "安泽县、乡宁县：时间节点：节点日期 2024年5月31日 不在任务期 2023年1月1日 至 2023年12月31日 内。" in page
     assert database_snapshot() == before
 
 
@@ -305,7 +305,7 @@ def test_milestones_out_of_order_are_refused_naming_the_county(city):
     ]
     response = city.post(ASSIGN, posted({"141026": "5"}, milestones=milestones))
     page = text_of(response)
-    assert "安泽县：时间节点：节点目标应随日期递增：2024-06-30 的 25% 不高于 2024-05-31 的 50%。" in page
+    assert "安泽县：时间节点：节点目标应随日期递增：2024年6月30日 的 25% 不高于 2024年5月31日 的 50%。" in page
     assert database_snapshot() == before
 
 

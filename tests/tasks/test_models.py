@@ -135,7 +135,7 @@ def test_a_single_milestone_that_falls_below_an_earlier_one_is_refused_in_the_sh
     task = make_task(anze)
     september = task.milestones.get(due=D(2023, 9, 30))
     september.target_rate = Decimal("45")  # below 50 % at 30 June
-    with refused("target_rate", "2023-09-30 的 45% 不高于 2023-06-30 的 50.00%"):
+    with refused("target_rate", "2023年9月30日 的 45% 不高于 2023年6月30日 的 50.00%"):
         september.save()
 
 
@@ -143,7 +143,7 @@ def test_a_single_milestone_above_a_later_one_is_refused_in_the_shell(anze):
     task = make_task(anze)
     june = task.milestones.get(due=D(2023, 6, 30))
     june.target_rate = Decimal("90")  # above 85 % at 30 Sept
-    with refused("target_rate", "2023-09-30 的 85.00% 不高于 2023-06-30 的 90%"):
+    with refused("target_rate", "2023年9月30日 的 85.00% 不高于 2023年6月30日 的 90%"):
         june.save()
 
 
@@ -151,19 +151,19 @@ def test_lowering_the_last_milestone_below_100_is_refused_in_the_shell(anze):
     task = make_task(anze)
     november = task.milestones.get(due=D(2023, 11, 30))
     november.target_rate = Decimal("95")
-    with refused("target_rate", "最后一个节点（2023-11-30）的目标应为 100%"):
+    with refused("target_rate", "最后一个节点（2023年11月30日）的目标应为 100%"):
         november.save()
 
 
 def test_a_new_milestone_after_the_100_percent_one_is_refused_in_the_shell(anze):
     task = make_task(anze)
-    with refused("target_rate", "2023-12-15 的 100% 不高于 2023-11-30 的 100.00%"):
+    with refused("target_rate", "2023年12月15日 的 100% 不高于 2023年11月30日 的 100.00%"):
         Milestone(task=task, due=D(2023, 12, 15), target_rate=Decimal("100")).save()
 
 
 def test_a_new_milestone_outside_the_task_period_is_refused_in_the_shell(anze):
     task = make_task(anze)
-    with refused("due", "不在任务期 2023-01-01 至 2023-12-31 内"):
+    with refused("due", "不在任务期 2023年1月1日 至 2023年12月31日 内"):
         Milestone(task=task, due=D(2022, 12, 31), target_rate=Decimal("10")).save()
 
 
@@ -183,7 +183,7 @@ def test_deleting_the_100_percent_milestone_alone_is_refused_in_the_shell(anze):
     task = make_task(anze)
     before = database_snapshot()
     with pytest.raises(
-        ValidationError, match="删除 2023-11-30 的节点后：最后一个节点（2023-09-30）的目标应为 100%"
+        ValidationError, match="删除 2023年11月30日 的节点后：最后一个节点（2023年9月30日）的目标应为 100%"
     ):
         task.milestones.get(due=D(2023, 11, 30)).delete()
     assert database_snapshot() == before
@@ -238,7 +238,7 @@ def test_a_task_created_in_the_shell_gets_the_notices_default_milestones(anze):
 
 
 def test_a_shell_task_whose_period_cannot_hold_the_default_milestones_is_refused(anze):
-    with refused("start_date", "任务期开始不能晚于时间节点 2024-05-31"):
+    with refused("start_date", "任务期开始不能晚于时间节点 2024年5月31日"):
         CountyTask.objects.create(
             county=anze,
             year=2024,
@@ -252,7 +252,7 @@ def test_shortening_a_tasks_period_past_its_milestones_is_refused_in_the_shell(a
     task = make_task(anze)
     task = CountyTask.objects.get(pk=task.pk)  # as the shell would read it
     task.end_date = D(2023, 10, 31)
-    with refused("end_date", "任务期结束不能早于时间节点 2023-11-30"):
+    with refused("end_date", "任务期结束不能早于时间节点 2023年11月30日"):
         task.save()
 
 

@@ -115,7 +115,7 @@ def test_the_parcel_page_says_an_extension_is_met_once_construction_started(clie
     )
     client.force_login(superuser)
     page = client.get(f"/admin/parcels/parcel/{parcel.pk}/change/").content.decode()
-    assert f'<div class="deadline ok">{EXTENSION}：2024-02-28 （已动工开发）</div>' in page
+    assert f'<div class="deadline ok">{EXTENSION}：2024年2月28日 （已动工开发）</div>' in page
 
 
 # --- the e-mail ---------------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_a_milestone_rate_not_above_zero_is_refused_under_milestones(city, rate)
     assert database_snapshot() == before
     body = response.json()
     assert set(body) == {"milestones"}, body
-    assert any("2023-06-30" in message or "第 1 项" in message for message in body["milestones"]), body
+    assert any("2023年6月30日" in message or "第 1 项" in message for message in body["milestones"]), body
 
 
 # --- the admin keeps a new task whose period cannot hold the default milestones, and says why ----------
@@ -108,7 +108,7 @@ def test_the_admin_add_form_names_the_period_that_cannot_hold_the_default_milest
     # Said over the milestones, where the user adds the set the period holds, or sees why it must change.
     (milestones,) = [inline.formset for inline in response.context["inline_admin_formsets"]]
     assert milestones.non_form_errors() == [
-        "任务期开始不能晚于时间节点 2024-05-31（未给出时间节点的新任务按 5月31日、6月30日、9月30日、11月30日 设置节点）。"
+        "任务期开始不能晚于时间节点 2024年5月31日（未给出时间节点的新任务按 5月31日、6月30日、9月30日、11月30日 设置节点）。"
     ]
     kept = response.context["adminform"].form
     assert (kept["start_date"].value(), kept["target_area_mu"].value()) == ("2024-07-01", "40")
@@ -277,8 +277,8 @@ def test_a_posted_period_that_cannot_hold_the_default_milestones_is_400_and_writ
     assert response.status_code == 400
     assert response.json() == {
         "milestones": [
-            "节点日期 2023-05-31 不在任务期 2023-07-01 至 2023-12-31 内。",
-            "节点日期 2023-06-30 不在任务期 2023-07-01 至 2023-12-31 内。",
+            "节点日期 2023年5月31日 不在任务期 2023年7月1日 至 2023年12月31日 内。",
+            "节点日期 2023年6月30日 不在任务期 2023年7月1日 至 2023年12月31日 内。",
         ]
     }
     assert database_snapshot() == before
