@@ -269,7 +269,15 @@ class ParcelAdmin(LedgerAdminMixin, BoundaryAdminMixin, RulesAdminMixin, LandTra
         if formset.model is Disposal:
             for disposal in formset.deleted_objects:
                 services.disposal_delete(disposal=disposal, user=request.user)
-            for disposal, _ in formset.changed_objects:
+            # The rows that shrink first: judged together, the rows fit the parcel; saved one by one, each
+            # checked against those stored by then, a split corrected in one save (5 + 5 → 6 + 4) so never
+            # passes through more than the parcel's area.
+            stored = {form.instance.pk: form.initial.get("area_mu") or 0 for form in formset.initial_forms}
+            changed = sorted(
+                (disposal for disposal, _ in formset.changed_objects),
+                key=lambda disposal: (disposal.area_mu or 0) - stored.get(disposal.pk, 0),
+            )
+            for disposal in changed:
                 services.disposal_save(disposal=disposal, user=request.user)
             for disposal in formset.new_objects:
                 disposal.created_by = request.user

@@ -25,6 +25,14 @@ class ParcelForm(VersionedForm):
 class DisposalInlineFormSet(forms.BaseInlineFormSet):
     """Checks the disposals of one parcel together: their areas may not add up to more than its area."""
 
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # A row's area is judged here with the page's other rows as typed (clean, below), not alone against
+        # the others as stored, which the same page may be changing (5 + 5 → 6 + 4 亩 in one save); saving
+        # checks each row again against what is stored by then, under the parcel's lock.
+        form.instance.area_judged_with_rows = True
+        return form
+
     def clean(self):
         super().clean()
         parcel = self.instance
@@ -40,6 +48,8 @@ class DisposalInlineFormSet(forms.BaseInlineFormSet):
             method = form.cleaned_data.get("method")
             if area:
                 total += area
+                if area > parcel.area_mu:  # the row alone: said on it, besides the page's total
+                    form.add_error("area_mu", f"处置面积 {area:.4f} 亩超过地块面积 {parcel.area_mu:.4f} 亩。")
             if method and method not in METHODS_BY_KIND[parcel.kind]:
                 form.add_error(
                     "method", f"“{DisposalMethod(method).label}”不是{parcel.get_kind_display()}的处置方式。"

@@ -613,6 +613,11 @@ class Disposal(ValidatedModel):
             ),
         ]
 
+    # Set by the admin's rows of a parcel (parcels.forms.DisposalInlineFormSet), which judge the rows' areas
+    # together as typed: the form's check of this row alone against the others as stored is left to them.
+    # Saving always checks against the rows stored (save, below).
+    area_judged_with_rows = False
+
     def __str__(self):
         return f"{self.get_method_display()} {self.area_mu} 亩（{cn_date(self.date)}）"
 
@@ -621,6 +626,10 @@ class Disposal(ValidatedModel):
         if self.parcel_id:
             parcel = self.parcel
             self.county_id, self.kind = parcel.county_id, parcel.kind
+
+    def save(self, *args, **kwargs):
+        self.area_judged_with_rows = False  # the rows stored are what the saved row must fit with
+        super().save(*args, **kwargs)
 
     def clean_fields(self, exclude=None):
         self.copy_parcel_fields()
@@ -656,7 +665,12 @@ class Disposal(ValidatedModel):
             stored_parcel = Disposal.objects.filter(pk=self.pk).values_list("parcel_id", flat=True).first()
             if stored_parcel is not None and stored_parcel != self.parcel_id:
                 errors["parcel"] = "处置记录不能移到其他地块。"
-        if self.area_mu is not None and self.area_mu > 0 and parcel.area_mu is not None:
+        if (
+            self.area_mu is not None
+            and self.area_mu > 0
+            and parcel.area_mu is not None
+            and not self.area_judged_with_rows
+        ):
             others = ZERO
             if self.parcel_id is not None:  # a parcel still to be saved has no disposals stored
                 others = exact_area(

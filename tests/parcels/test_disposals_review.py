@@ -122,7 +122,7 @@ def test_admin_a_new_parcels_inline_disposal_is_checked_against_the_parcel_typed
     before = database_snapshot()
     response = admin_clerk.post(add_url(), data)
     assert response.status_code == 200
-    assert inline_errors(response, "area_mu") == ["处置面积 10.0001 亩超过地块剩余面积 10.0000 亩。"]
+    assert inline_errors(response, "area_mu") == ["处置面积 10.0001 亩超过地块面积 10.0000 亩。"]
     assert database_snapshot() == before
 
 
