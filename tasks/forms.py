@@ -110,7 +110,11 @@ _NUMBER_AS_TEXT = forms.TextInput(attrs={"inputmode": "decimal", "size": 12})
 class TaskAssignForm(forms.Form):
     """What one year's tasks of a city's counties share (下达任务), entered once on the assignment page."""
 
-    year = forms.IntegerField(label="年度", validators=year_validators())
+    # The page's year, chosen above the form (which fills in that year's milestones and lists the counties'
+    # tasks of it): shown here, never taken from the post, so the two cannot disagree.
+    year = forms.IntegerField(
+        label="年度", validators=year_validators(), disabled=True, help_text="在页面上方选择年度。"
+    )
     category = forms.ChoiceField(label="任务类别", choices=TaskCategory.choices)
     start_date = _task_field("start_date")
     end_date = _task_field("end_date")

@@ -38,12 +38,18 @@ def text_of(response):
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-def posted(areas, *, year=2024, category="unsupplied", milestones=None, **shared):
+def address(year=2024, city=None):
+    """The page of a year's tasks (and, for the administrator, of a city): a POST goes to the page's own
+    address, as the browser's form sends it, and takes its year from there."""
+    return ASSIGN + f"?year={year}" + (f"&city={city}" if city else "")
+
+
+def posted(areas, *, category="unsupplied", milestones=None, **shared):
     """The page's POST: ``areas`` {county code: text typed}, the shared fields, and the milestone rows as
-    typed (the notice's defaults of 2024, as the page offers them, unless given), plus two blank rows."""
+    typed (the notice's defaults of 2024, as the page offers them, unless given), plus two blank rows. The
+    year is shown, not sent: it is the page's (:func:`address`)."""
     rows = MILESTONES_2024 if milestones is None else milestones
     data = {
-        "task-year": str(year),
         "task-category": category,
         "task-start_date": "",
         "task-end_date": "",
@@ -137,7 +143,7 @@ def test_three_counties_get_their_tasks_with_the_notices_milestones_and_the_rest
     before = progress_rows(2024, "2024-06-01")  # read, and held by this process (tasks.catalog)
     assert before == {}
     response = city.post(
-        ASSIGN, posted({"141026": "120.5", "141029": " 26.96 ", "141021": "0.0015", "141002": ""})
+        address(), posted({"141026": "120.5", "141029": " 26.96 ", "141021": "0.0015", "141002": ""})
     )
     assert response.status_code == 302
     assert response["Location"] == CHANGELIST + "?year__exact=2024"
@@ -172,10 +178,22 @@ def test_three_counties_get_their_tasks_with_the_notices_milestones_and_the_rest
     assert rows["141026"]["required_rate"] == "25.00"
 
 
+def test_the_year_is_the_pages_whatever_the_post_says(city):
+    # One year on the page: chosen above the form, shown in it, not taken from what is posted.
+    form = text_of(city.get(address(2024)))
+    assert re.search(r'<input type="number" name="task-year" value="2024"[^>]* disabled', form)
+    data = posted({"141026": "8"}, milestones=[])
+    data["task-year"] = "2025"  # forged, or typed into a field the browser does not send
+    assert city.post(address(2024), data).status_code == 302
+    assert list(CountyTask.objects.filter(year__gte=2024).values_list("county__code", "year")) == [
+        ("141026", 2024)
+    ]
+
+
 def test_a_period_and_milestones_of_the_citys_own_are_given_to_every_county(city):
     milestones = [(datetime.date(2024, 6, 30), "40"), (datetime.date(2024, 10, 31), "100")]
     response = city.post(
-        ASSIGN,
+        address(),
         posted(
             {"141026": "50", "141029": "30"},
             category="idle",
@@ -199,7 +217,7 @@ def test_a_period_and_milestones_of_the_citys_own_are_given_to_every_county(city
 
 
 def test_milestones_all_left_blank_are_the_notices_defaults_of_the_year(city):
-    response = city.post(ASSIGN, posted({"141026": "8"}, year=2025, milestones=[]))
+    response = city.post(address(2025), posted({"141026": "8"}, milestones=[]))
     assert response.status_code == 302
     (task,) = CountyTask.objects.filter(year=2025)
     assert list(task.milestones.values_list("due", "target_rate")) == [
@@ -216,13 +234,13 @@ def test_a_city_campaign_is_filed_on_every_task(city):
     campaign = Campaign.objects.create(
         region=Region.objects.get(code="141000"), year=2024, name="临汾市2024年专项行动"
     )
-    response = city.post(ASSIGN, posted({"141026": "8", "141029": "9"}, campaign=str(campaign.pk)))
+    response = city.post(address(), posted({"141026": "8", "141029": "9"}, campaign=str(campaign.pk)))
     assert response.status_code == 302
     assert set(CountyTask.objects.filter(year=2024).values_list("campaign_id", flat=True)) == {campaign.pk}
 
 
 def test_every_task_and_milestone_is_in_the_history_with_the_user_and_the_reason(city):
-    city.post(ASSIGN, posted({"141026": "12", "141029": "7"}))
+    city.post(address(), posted({"141026": "12", "141029": "7"}))
     tasks = CountyTask.objects.filter(year=2024)
     records = CountyTask.history.filter(id__in=tasks.values("pk"))
     assert sorted((r.history_type, r.history_user.username, r.history_change_reason) for r in records) == [
@@ -238,7 +256,7 @@ def test_every_task_and_milestone_is_in_the_history_with_the_user_and_the_reason
 
 def test_nothing_to_assign_is_said_and_nothing_written(city):
     before = database_snapshot()
-    response = city.post(ASSIGN, posted({"141026": "", "141029": "  "}))
+    response = city.post(address(), posted({"141026": "", "141029": "  "}))
     assert response.status_code == 200
     assert "请至少为一个县（市、区）填写任务面积" in text_of(response)
     assert database_snapshot() == before
@@ -259,7 +277,7 @@ def test_nothing_to_assign_is_said_and_nothing_written(city):
 )
 def test_a_wrong_area_is_refused_naming_the_county_and_nothing_is_written(city, typed, message):
     before = database_snapshot()
-    response = city.post(ASSIGN, posted({"141029": "10", "141026": typed}))
+    response = city.post(address(), posted({"141029": "10", "141026": typed}))
     assert response.status_code == 200
     page = text_of(response)
     assert message in page
@@ -271,13 +289,13 @@ def test_a_wrong_area_is_refused_naming_the_county_and_nothing_is_written(city, 
 def test_a_county_that_already_has_the_task_is_refused_by_name(city):
     # The demo: 乡宁县 has its 2022 批而未供 task; 安泽县 its 2023 批而未用 one.
     before = database_snapshot()
-    response = city.post(ASSIGN, posted({"141026": "5", "141029": "5"}, year=2022, milestones=[]))
+    response = city.post(address(2022), posted({"141026": "5", "141029": "5"}, milestones=[]))
     page = text_of(response)
     assert "乡宁县：任务类别：该县2022年度已有“批而未供”任务。" in page
     assert "安泽县：" not in page
     assert database_snapshot() == before
 
-    response = city.post(ASSIGN, posted({"141026": "5", "141029": "5"}, year=2023, milestones=[]))
+    response = city.post(address(2023), posted({"141026": "5", "141029": "5"}, milestones=[]))
     page = text_of(response)
     assert "安泽县：任务类别：同一县同一年度不能既有“批而未用”任务又有单项任务" in page
     assert "乡宁县：" not in page
@@ -287,12 +305,15 @@ def test_a_county_that_already_has_the_task_is_refused_by_name(city):
 def test_a_period_without_a_day_of_the_year_is_refused_naming_each_county(city):
     before = database_snapshot()
     response = city.post(
-        ASSIGN,
+        address(),
         posted({"141026": "5", "141029": "6"}, start_date="2023-01-01", end_date="2023-12-31", milestones=[]),
     )
     page = text_of(response)
     assert "安泽县、乡宁县：年度：任务期 2023年1月1日 至 2023年12月31日 不含 2024 年的任何一天" in page
-    assert "安泽县、乡宁县：时间节点：节点日期 2024年5月31日 不在任务期 2023年1月1日 至 2023年12月31日 内。" in page
+    assert (
+        "安泽县、乡宁县：时间节点：节点日期 2024年5月31日 不在任务期 2023年1月1日 至 2023年12月31日 内。"
+        in page
+    )
     assert database_snapshot() == before
 
 
@@ -303,9 +324,11 @@ def test_milestones_out_of_order_are_refused_naming_the_county(city):
         (datetime.date(2024, 6, 30), "25"),
         (datetime.date(2024, 11, 30), "100"),
     ]
-    response = city.post(ASSIGN, posted({"141026": "5"}, milestones=milestones))
+    response = city.post(address(), posted({"141026": "5"}, milestones=milestones))
     page = text_of(response)
-    assert "安泽县：时间节点：节点目标应随日期递增：2024年6月30日 的 25% 不高于 2024年5月31日 的 50%。" in page
+    assert (
+        "安泽县：时间节点：节点目标应随日期递增：2024年6月30日 的 25% 不高于 2024年5月31日 的 50%。" in page
+    )
     assert database_snapshot() == before
 
 
@@ -316,7 +339,7 @@ def test_a_county_outside_the_scope_forged_in_the_post_is_refused_and_nothing_wr
         before = database_snapshot()
         data = posted({"141026": "5", "141029": "6"})
         data[f"area_{forged.pk}"] = "9"
-        response = city.post(ASSIGN, data)
+        response = city.post(address(), data)
         assert response.status_code == 200
         page = text_of(response)
         assert f"编号为 {forged.pk} 的县（市、区）不在本页可下达任务的范围内，本次未下达任何任务。" in page
@@ -332,7 +355,7 @@ def test_a_county_account_may_neither_open_nor_post_the_page_nor_see_the_button(
     client = login(f"az_{role}", role, "141026")
     assert client.get(ASSIGN).status_code == 403
     before = database_snapshot()
-    assert client.post(ASSIGN, posted({"141026": "5"})).status_code == 403
+    assert client.post(address(), posted({"141026": "5"})).status_code == 403
     assert database_snapshot() == before
     assert "批量下达任务" not in text_of(client.get(CHANGELIST))
 
@@ -343,10 +366,10 @@ def test_another_citys_bureau_lists_only_its_own_counties_and_may_not_assign_to_
     assert [county.code for county, _ in response.context["areas"].rows()] == ["142001", "142002", "142003"]
     assert "安泽县" not in text_of(response)
     before = database_snapshot()
-    response = client.post(ASSIGN, posted({"141026": "5"}))
+    response = client.post(address(), posted({"141026": "5"}))
     assert "不在本页可下达任务的范围内" in text_of(response)
     assert database_snapshot() == before
-    assert client.post(ASSIGN, posted({"142002": "5"})).status_code == 302
+    assert client.post(address(), posted({"142002": "5"})).status_code == 302
     assert list(CountyTask.objects.filter(year=2024).values_list("county__code", flat=True)) == ["142002"]
 
 
@@ -358,15 +381,15 @@ def test_the_administrator_chooses_a_city_then_assigns_anywhere(administrator, s
 
     response = administrator.get(ASSIGN + "?city=141000&year=2024")
     assert [county.code for county, _ in response.context["areas"].rows()] == LINFEN_COUNTIES
-    assert administrator.post(ASSIGN + "?city=141000", posted({"141026": "5"})).status_code == 302
-    assert administrator.post(ASSIGN + "?city=142000", posted({"142003": "7"})).status_code == 302
+    assert administrator.post(address(city="141000"), posted({"141026": "5"})).status_code == 302
+    assert administrator.post(address(city="142000"), posted({"142003": "7"})).status_code == 302
     assert sorted(CountyTask.objects.filter(year=2024).values_list("county__code", "target_area_mu")) == [
         ("141026", Decimal("5.0000")),
         ("142003", Decimal("7.0000")),
     ]
     # One city's page takes that city's counties only.
     before = database_snapshot()
-    response = administrator.post(ASSIGN + "?city=142000", posted({"141029": "7"}))
+    response = administrator.post(address(city="142000"), posted({"141029": "7"}))
     assert "不在本页可下达任务的范围内" in text_of(response)
     assert database_snapshot() == before
 
@@ -391,8 +414,8 @@ GET_QUERIES = 7
 
 
 def test_assigning_takes_as_many_queries_for_17_counties_as_for_3(city):
-    three = queries_of(city, ASSIGN, posted({"141026": "1", "141029": "2", "141021": "3"}))
-    every = queries_of(city, ASSIGN, posted(dict.fromkeys(LINFEN_COUNTIES, "4"), year=2025, milestones=[]))
+    three = queries_of(city, address(), posted({"141026": "1", "141029": "2", "141021": "3"}))
+    every = queries_of(city, address(2025), posted(dict.fromkeys(LINFEN_COUNTIES, "4"), milestones=[]))
     assert CountyTask.objects.filter(year=2025).count() == 17
     assert Milestone.objects.filter(task__year=2025).count() == 68
     assert three == every == POST_QUERIES
@@ -403,10 +426,10 @@ def test_the_page_takes_as_many_queries_for_17_counties_as_for_3(administrator, 
     every = queries_of(administrator, ASSIGN + "?city=141000")
     assert three == every == GET_QUERIES
     refused_three = queries_of(
-        administrator, ASSIGN + "?city=142000", posted(dict.fromkeys(["142001", "142002", "142003"], "0"))
+        administrator, address(city="142000"), posted(dict.fromkeys(["142001", "142002", "142003"], "0"))
     )
     refused_every = queries_of(
-        administrator, ASSIGN + "?city=141000", posted(dict.fromkeys(LINFEN_COUNTIES, "0"))
+        administrator, address(city="141000"), posted(dict.fromkeys(LINFEN_COUNTIES, "0"))
     )
     assert refused_three == refused_every
 
@@ -417,7 +440,7 @@ def test_a_task_committed_by_someone_else_meanwhile_refuses_the_whole_batch(city
     # As if 乡宁县's 2022 task had been committed between the check and the write: the check sees none.
     monkeypatch.setattr(services, "_categories_held", lambda tasks: {})
     before = database_snapshot()
-    response = city.post(ASSIGN, posted({"141026": "5", "141029": "5"}, year=2022, milestones=[]))
+    response = city.post(address(2022), posted({"141026": "5", "141029": "5"}, milestones=[]))
     assert response.status_code == 200
     assert "有县（市、区）的同类任务刚由他人下达，本次未下达任何任务。" in text_of(response)
     assert database_snapshot() == before
