@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from rest_framework.authtoken.models import Token, TokenProxy
+from rest_framework.authtoken.models import TokenProxy
 from simple_history.models import HistoricalRecords
 
 from landtrack.validation import (
@@ -309,7 +309,9 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
         self._password_withdrawn = False
         if revoke:
-            Token.objects.filter(user=self).delete()
+            from .services import TOKEN_REVOKED_WITH_PASSWORD, token_revoke  # services import this module
+
+            token_revoke(user=self, why=TOKEN_REVOKED_WITH_PASSWORD)
 
     def clean(self):
         super().clean()

@@ -8,6 +8,7 @@ from .models import ApiToken
 
 TOKEN_ISSUED = "通过 API 以用户名和密码取得。"
 TOKEN_REVOKED = "通过 API 吊销。"
+TOKEN_REVOKED_WITH_PASSWORD = "账号密码重设或禁用，令牌随之作废。"
 
 
 def _record(token, action_flag, message):
@@ -30,8 +31,8 @@ def token_issue(*, user):
 
 
 @transaction.atomic
-def token_revoke(*, user):
-    """Revoke the account's API token, recorded as revoked by the account itself."""
+def token_revoke(*, user, why=TOKEN_REVOKED):
+    """Revoke the account's API token, recorded on the account with ``why``."""
     for token in Token.objects.filter(user=user).select_for_update():
-        _record(token, DELETION, TOKEN_REVOKED)  # first: deleting the token clears its key, its primary key
+        _record(token, DELETION, why)  # first: deleting the token clears its key, its primary key
         token.delete()

@@ -189,6 +189,13 @@ def test_a_password_set_by_the_administrator_revokes_the_token(clerk, administra
     )
     assert response.status_code == 302
     assert call(key).status_code == 401
+    # On the token's record, key masked, besides the administrator's own entry for the password.
+    revoked = LogEntry.objects.filter(content_type__model="apitoken", action_flag=DELETION).get()
+    assert (revoked.object_id, revoked.change_message) == (
+        str(clerk.pk),
+        "账号密码重设或禁用，令牌随之作废。",
+    )
+    assert revoked.object_repr == f"{key[:4]}…{key[-2:]}"
     # The outside system signs in again with the new password.
     new_key = sign_in("az_clerk", NEW_PASSWORD).json()["token"]
     assert new_key != key and call(new_key).status_code == 200
