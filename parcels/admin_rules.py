@@ -19,7 +19,6 @@ from leadership.scope import can_write, is_admin
 from . import services
 from .admin_ledger import writable_counties
 from .choices import ParcelFlag, ParcelKind
-from .ledger import code_key
 from .models import IdleProcedure, SupplyRecord
 from .rules import (
     flag_filter,
@@ -149,17 +148,14 @@ class OpenedFromSupplyRecordForm:
         record = services.supply_record_lock_for_ledger(
             pk=pk, records=SupplyRecord.objects.visible_to(self.supply_record_user)
         )
-        county = cleaned.get("county")
-        if county is not None and county.pk != record.county_id:
-            name = Region.objects.values_list("name", flat=True).get(pk=record.county_id)
-            self.add_error("county", f"该供地记录属于{name}，由它生成的台账也应在{name}。")
-        if cleaned.get("kind") and cleaned["kind"] != ParcelKind.IDLE:
-            self.add_error("kind", "由供地记录生成的台账只能是闲置土地。")
-        number = cleaned.get("supervision_number")
-        if number is not None and code_key(number) != code_key(record.supervision_number):
-            self.add_error(
-                "supervision_number", f"应与供地记录的电子监管号“{record.supervision_number}”一致。"
-            )
+        problems = services.supply_record_mismatches(
+            record,
+            county=cleaned.get("county"),
+            kind=cleaned.get("kind"),
+            supervision_number=cleaned.get("supervision_number"),
+        )
+        for field, message in problems.items():
+            self.add_error(field, message)
         self.supply_record = record
         return cleaned
 

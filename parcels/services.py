@@ -39,6 +39,7 @@ __all__ = [
     "supply_record_ledger_fields",
     "supply_record_lock_for_ledger",
     "supply_record_check_for_ledger",
+    "supply_record_mismatches",
     "supply_record_link",
 ]
 
@@ -244,11 +245,34 @@ def supply_record_check_for_ledger(record, *, opened=None):
         )
 
 
+def supply_record_mismatches(record, *, county, kind, supervision_number):
+    """{field: message} for a ledger line that would not be the supply record's land: another county, a kind
+    other than 闲置, another 电子监管号 (as :func:`parcels.ledger.code_key` compares numbers). Values left
+    None are not judged (a form's field already in error)."""
+    problems = {}
+    if county is not None and county.pk != record.county_id:
+        name = record.county.name
+        problems["county"] = f"该供地记录属于{name}，由它生成的台账也应在{name}。"
+    if kind and kind != ParcelKind.IDLE:
+        problems["kind"] = "由供地记录生成的台账只能是闲置土地。"
+    if supervision_number is not None and ledger.code_key(supervision_number) != ledger.code_key(
+        record.supervision_number
+    ):
+        problems["supervision_number"] = f"应与供地记录的电子监管号“{record.supervision_number}”一致。"
+    return problems
+
+
 @transaction.atomic
 def supply_record_link(*, record, parcel, user=None):
     """Record, in the supply record's change history, that ``parcel`` is the idle-land ledger line opened
-    from it; refused as :func:`supply_record_lock_for_ledger` refuses."""
+    from it; refused as :func:`supply_record_lock_for_ledger` refuses, and when the parcel is not the
+    record's land (:func:`supply_record_mismatches`)."""
     locked = supply_record_lock_for_ledger(pk=record.pk, opened=parcel)
+    problems = supply_record_mismatches(
+        locked, county=parcel.county, kind=parcel.kind, supervision_number=parcel.supervision_number
+    )
+    if problems:
+        raise SupplyRecordRefused(problems)
     locked.parcel = parcel
     attribute_to(locked, user)
     locked.save(update_fields=["parcel", "updated_at"])

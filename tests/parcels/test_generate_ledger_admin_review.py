@@ -256,6 +256,20 @@ def test_a_ledger_line_from_a_record_stays_idle_land_under_the_records_number(us
     assert database_snapshot() == before
 
 
+def test_the_link_itself_refuses_a_parcel_that_is_not_the_records_land(users, anze, xiangning):
+    """The rule lives in the service that writes the link, not only in the admin's form: a caller that
+    skips the form (the shell, a later page) cannot link another county's, kind's or number's parcel."""
+    source = record(anze, "1410262020B00001")
+    elsewhere = IdleParcelFactory(county=xiangning, code="XN-1", supervision_number="1410262020B00001")
+    other_number = IdleParcelFactory(county=anze, code="AZ-9", supervision_number="1410262020B00002")
+    for parcel, field in ((elsewhere, "county"), (other_number, "supervision_number")):
+        with pytest.raises(services.SupplyRecordRefused) as refusal:
+            services.supply_record_link(record=source, parcel=parcel, user=users["clerk"])
+        assert list(refusal.value.message_dict) == [field]
+    source.refresh_from_db()
+    assert source.parcel_id is None
+
+
 # ---------------------------------------------------------------------------------------------------
 # What is saved
 
