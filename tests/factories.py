@@ -8,7 +8,7 @@ import factory
 from leadership.choices import RegionLevel, Role
 from leadership.models import Region, Unit, User
 from parcels.choices import ExpropriationStatus, IdleCause, ParcelKind, SupplyMethod, UnsuppliedReason
-from parcels.models import Disposal, Parcel
+from parcels.models import Disposal, Parcel, SupplyRecord
 from tasks.models import CountyTask
 
 
@@ -90,3 +90,25 @@ class TaskFactory(factory.django.DjangoModelFactory):
     year = 2022
     category = "unsupplied"
     target_area_mu = Decimal("100.0000")
+
+
+def supply_record(county, number, **fields):
+    """A supply record of the monitoring system's export (供地结果), saved: an industrial project supplied by
+    transfer on 1 March 2020 (1.2345 公顷, to start by 30 September 2020), with ``fields`` on top."""
+    values = dict(
+        county=county,
+        supervision_number=number,
+        project_name="某工业项目",
+        land_user="某某公司",
+        supply_method="transfer",
+        area_ha=Decimal("1.2345"),
+        land_use="工业用地",
+        price_wan=Decimal("800"),
+        contract_date=datetime.date(2020, 3, 1),
+        agreed_delivery_date=datetime.date(2020, 4, 30),
+        agreed_start_date=datetime.date(2020, 9, 30),
+    )
+    values.update(fields)
+    instance = SupplyRecord(**values)
+    instance.save()
+    return instance

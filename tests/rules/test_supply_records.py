@@ -8,31 +8,12 @@ from django.urls import reverse
 
 from parcels.models import Parcel, SupplyRecord
 from tests.api.harness import client_for
+from tests.factories import supply_record as record
 from tests.helpers import database_snapshot
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-
-
-def record(county, number, **fields):
-    values = dict(
-        county=county,
-        supervision_number=number,
-        project_name="某工业项目",
-        land_user="某某公司",
-        supply_method="transfer",
-        area_ha=Decimal("1.2345"),
-        land_use="工业用地",
-        price_wan=Decimal("800"),
-        contract_date=D(2020, 3, 1),
-        agreed_delivery_date=D(2020, 4, 30),
-        agreed_start_date=D(2020, 9, 30),
-    )
-    values.update(fields)
-    instance = SupplyRecord(**values)
-    instance.save()
-    return instance
 
 
 def suspected(client, as_of):
